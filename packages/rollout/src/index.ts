@@ -4,8 +4,29 @@ export { ChatTemplateError, PromptBudgetError } from "./errors.js";
 export { generateGroups, type NextTokenLogits, type TokenDecoder } from "./generate.js";
 export { LlamaWeightError, type LlamaWeights, llamaReferenceForward } from "./llama-reference.js";
 export { logSoftmax } from "./log-softmax.js";
+// OpenAI-compatible policies: a client for any server, a server over any Policy, a scripted policy
+export {
+  choiceToSample,
+  OpenAIPolicy,
+  OpenAIPolicyError,
+  type OpenAIPolicyOptions,
+} from "./openai-policy.js";
+export {
+  ChatCompletionRequest,
+  CompletionChoice,
+  CompletionRequest,
+  CompletionResponse,
+  ModelList,
+  TOKEN_ID_PREFIX,
+} from "./openai-policy-wire.js";
 export type { Policy, SampleGroup, SamplingOptionsInput } from "./policy.js";
 export { SamplingOptions } from "./policy.js";
+export {
+  type PolicyServerOptions,
+  plainChatPrompt,
+  type RunningPolicyServer,
+  startPolicyServer,
+} from "./policy-server.js";
 export {
   buildRepairPrompt,
   EDIT_FORMAT_INSTRUCTIONS,
@@ -15,6 +36,7 @@ export {
   SYSTEM_PROMPT,
   type TokenCounter,
 } from "./repair-prompt.js";
+export { ReplayEntry, ReplayMissError, ReplayPolicy } from "./replay-policy.js";
 export { type SampledToken, sampleToken, type TokenSamplingOptions } from "./sample-token.js";
 export { seededUniform } from "./seeded-uniform.js";
 export { findStop } from "./stop-strings.js";
