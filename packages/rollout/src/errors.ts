@@ -23,3 +23,17 @@ export class ChatTemplateError extends SwerlError {
     super("E_CHAT_TEMPLATE", `${source}: ${detail}`, options);
   }
 }
+
+/** A model directory is missing a file or holds one that does not fit the others. */
+export class ModelDirectoryError extends SwerlError {
+  constructor(file: string, detail: string, options?: { cause?: unknown }) {
+    super("E_MODEL_DIRECTORY", `${file}: ${detail}`, options);
+  }
+}
+
+/** A prompt a policy cannot sample from (empty, or too long for the model's positions). */
+export class PolicyInputError extends SwerlError {
+  constructor(detail: string) {
+    super("E_POLICY_INPUT", detail);
+  }
+}

@@ -1,9 +1,37 @@
+export {
+  byteToCharTable,
+  TokenizerTrainingError,
+  type TrainedBpe,
+  tokenizerJson,
+  trainByteLevelBpe,
+} from "./byte-level-bpe.js";
 export { ChatMessage } from "./chat-message.js";
 export { ChatTemplate, type ChatTemplateOptions, TokenizerConfig } from "./chat-template.js";
-export { ChatTemplateError, PromptBudgetError } from "./errors.js";
+export { ChatTemplateError, ModelDirectoryError, PolicyInputError, PromptBudgetError } from "./errors.js";
 export { generateGroups, type NextTokenLogits, type TokenDecoder } from "./generate.js";
+export { buildLlamaOnnx, headDimOf, LLAMA_ONNX_OPSET } from "./llama-onnx-graph.js";
 export { LlamaWeightError, type LlamaWeights, llamaReferenceForward } from "./llama-reference.js";
 export { logSoftmax } from "./log-softmax.js";
+export {
+  CHAT_TEMPLATE,
+  type CreateModelOptions,
+  createModel,
+  DEMO_MODEL_CONFIG,
+  exportOnnx,
+  initialLlamaWeights,
+  llamaTensorShapes,
+  readModelWeights,
+  SPECIAL_TOKENS,
+} from "./model-directory.js";
+export { loadTokenizer, ModelTokenizer } from "./model-tokenizer.js";
+export {
+  type DecoderSessionOptions,
+  type DecoderShape,
+  type KvCache,
+  OnnxDecoder,
+  selectCacheRows,
+} from "./onnx-decoder.js";
+export { OnnxPolicy, OnnxPolicyOptions } from "./onnx-policy.js";
 // OpenAI-compatible policies: a client for any server, a server over any Policy, a scripted policy
 export {
   choiceToSample,

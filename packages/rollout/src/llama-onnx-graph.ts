@@ -1,0 +1,284 @@
+import type { LlamaConfig } from "@swerl/schema";
+import onnxProto from "onnx-proto";
+import { LlamaWeightError, type LlamaWeights } from "./llama-reference.js";
+
+const { onnx } = onnxProto;
+type Attribute = number | number[] | { float: number };
+
+/** The opset the graphs use: every op here has had this signature since opset 13-17. */
+export const LLAMA_ONNX_OPSET = 17;
+
+/** Appends nodes and initializers with generated unique names. */
+class GraphBuilder {
+  readonly nodes: onnxProto.onnx.INodeProto[] = [];
+  readonly initializers: onnxProto.onnx.ITensorProto[] = [];
+  #next = 0;
+
+  op(opType: string, inputs: string[], attributes: Record<string, Attribute> = {}, output?: string): string {
+    const name = output ?? `${opType.toLowerCase()}_${this.#next++}`;
+    this.nodes.push({
+      opType,
+      input: inputs,
+      output: [name],
+      name: `${opType}_${this.nodes.length}`,
+      attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)),
+    });
+    return name;
+  }
+
+  /** A node with several outputs (Split). */
+  opMulti(
+    opType: string,
+    inputs: string[],
+    outputs: number,
+    attributes: Record<string, Attribute> = {},
+  ): string[] {
+    const names = Array.from({ length: outputs }, () => `${opType.toLowerCase()}_${this.#next++}`);
+    this.nodes.push({
+      opType,
+      input: inputs,
+      output: names,
+      name: `${opType}_${this.nodes.length}`,
+      attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)),
+    });
+    return names;
+  }
+
+  float(name: string, values: Float32Array, dims: number[]): string {
+    this.initializers.push({
+      name,
+      dims,
+      dataType: onnx.TensorProto.DataType.FLOAT,
+      rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+    });
+    return name;
+  }
+
+  int64(values: number[], dims: number[] = [values.length]): string {
+    const name = `const_${this.#next++}`;
+    const data = BigInt64Array.from(values.map((v) => BigInt(v)));
+    this.initializers.push({
+      name,
+      dims,
+      dataType: onnx.TensorProto.DataType.INT64,
+      rawData: new Uint8Array(data.buffer),
+    });
+    return name;
+  }
+
+  scalarFloat(value: number): string {
+    return this.float(`const_${this.#next++}`, Float32Array.of(value), []);
+  }
+}
+
+function attribute(name: string, value: Attribute): onnxProto.onnx.IAttributeProto {
+  const types = onnx.AttributeProto.AttributeType;
+  if (Array.isArray(value)) return { name, type: types.INTS, ints: value };
+  if (typeof value === "number") return { name, type: types.INT, i: value };
+  return { name, type: types.FLOAT, f: value.float };
+}
+
+function valueInfo(
+  name: string,
+  elemType: number,
+  dims: Array<number | string>,
+): onnxProto.onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((dim) => (typeof dim === "number" ? { dimValue: dim } : { dimParam: dim })) },
+      },
+    },
+  };
+}
+
+/** W [out, in] stored row-major -> W^T [in, out], so that y = x W^T is one MatMul. */
+function transposed(weight: Float32Array, out: number, inSize: number): Float32Array {
+  const result = new Float32Array(weight.length);
+  for (let o = 0; o < out; o++)
+    for (let i = 0; i < inSize; i++) result[i * out + o] = weight[o * inSize + i] as number;
+  return result;
+}
+
+/** cos and sin of position * theta^(-2i/hd), repeated to hd, for every position (computed in float64). */
+function ropeTables(config: LlamaConfig, headDim: number): { cos: Float32Array; sin: Float32Array } {
+  const positions = config.max_position_embeddings;
+  const half = headDim / 2;
+  const cos = new Float32Array(positions * headDim);
+  const sin = new Float32Array(positions * headDim);
+  for (let p = 0; p < positions; p++)
+    for (let i = 0; i < half; i++) {
+      const angle = p * config.rope_theta ** ((-2 * i) / headDim);
+      for (const j of [i, i + half]) {
+        cos[p * headDim + j] = Math.cos(angle);
+        sin[p * headDim + j] = Math.sin(angle);
+      }
+    }
+  return { cos, sin };
+}
+
+/** The head size of a config: `head_dim`, else hidden / heads. */
+export function headDimOf(config: LlamaConfig): number {
+  return config.head_dim ?? config.hidden_size / config.num_attention_heads;
+}
+
+/**
+ * The ONNX graph (Optimum "decoder with past" layout, see ARCHITECTURE-CONTRACT.md) of a Llama
+ * decoder with the given weights as initializers, serialised as a ModelProto. Inputs `input_ids`,
+ * `attention_mask`, `position_ids`, `past_key_values.{i}.key/value`; outputs `logits`,
+ * `present.{i}.key/value`. Positions index precomputed RoPE tables, so they must stay below
+ * `max_position_embeddings`.
+ */
+export function buildLlamaOnnx(config: LlamaConfig, weights: LlamaWeights): Uint8Array {
+  const d = config.hidden_size;
+  const heads = config.num_attention_heads;
+  const kvHeads = config.num_key_value_heads;
+  const headDim = headDimOf(config);
+  const f = config.intermediate_size;
+  const vocab = config.vocab_size;
+  const groups = heads / kvHeads;
+  const weight = (name: string, size: number): Float32Array => {
+    const value = weights.get(name);
+    if (!value) throw new LlamaWeightError(name, "missing");
+    if (value.length !== size)
+      throw new LlamaWeightError(name, `has ${value.length} elements, expected ${size}`);
+    return value;
+  };
+  const g = new GraphBuilder();
+  const linear = (x: string, name: string, out: number, inSize: number) =>
+    g.op("MatMul", [
+      x,
+      g.float(`${name}.T`, transposed(weight(name, out * inSize), out, inSize), [inSize, out]),
+    ]);
+  const eps = g.scalarFloat(config.rms_norm_eps);
+  const rmsNorm = (x: string, name: string) => {
+    const meanSquare = g.op("ReduceMean", [g.op("Mul", [x, x])], { axes: [-1], keepdims: 1 });
+    const normed = g.op("Div", [x, g.op("Sqrt", [g.op("Add", [meanSquare, eps])])]);
+    return g.op("Mul", [normed, g.float(name, weight(name, d), [d])]);
+  };
+
+  // Attention bias [B, 1, 1, S, T]: query s (cache index P + s) sees key t when t <= P + s and the mask is 1.
+  const zero = g.int64([0], []);
+  const one = g.int64([1], []);
+  const queryLength = g.op("Gather", [g.op("Shape", ["input_ids"]), one], { axis: 0 });
+  const totalLength = g.op("Gather", [g.op("Shape", ["attention_mask"]), one], { axis: 0 });
+  const pastLength = g.op("Sub", [totalLength, queryLength]);
+  const keyIndex = g.op("Unsqueeze", [g.op("Range", [zero, totalLength, one]), g.int64([0])]);
+  const queryIndex = g.op("Unsqueeze", [g.op("Range", [pastLength, totalLength, one]), g.int64([1])]);
+  const causal = g.op("LessOrEqual", [keyIndex, queryIndex]);
+  const padding = g.op("Unsqueeze", [
+    g.op("Cast", ["attention_mask"], { to: onnx.TensorProto.DataType.BOOL }),
+    g.int64([1]),
+  ]);
+  const allowed = g.op("And", [causal, padding]);
+  const bias = g.op("Where", [allowed, g.scalarFloat(0), g.scalarFloat(-1e9)]);
+  const bias5 = g.op("Unsqueeze", [bias, g.int64([1, 2])]);
+
+  const tables = ropeTables(config, headDim);
+  const maxPositions = config.max_position_embeddings;
+  const cos = g.op("Unsqueeze", [
+    g.op("Gather", [g.float("rope.cos", tables.cos, [maxPositions, headDim]), "position_ids"], { axis: 0 }),
+    g.int64([1]),
+  ]);
+  const sin = g.op("Unsqueeze", [
+    g.op("Gather", [g.float("rope.sin", tables.sin, [maxPositions, headDim]), "position_ids"], { axis: 0 }),
+    g.int64([1]),
+  ]);
+  const rope = (x: string) => {
+    const [first, second] = g.opMulti("Split", [x], 2, { axis: -1 }) as [string, string];
+    const rotated = g.op("Concat", [g.op("Neg", [second]), first], { axis: -1 });
+    return g.op("Add", [g.op("Mul", [x, cos]), g.op("Mul", [rotated, sin])]);
+  };
+  const splitHeads = (x: string, count: number) =>
+    g.op("Transpose", [g.op("Reshape", [x, g.int64([0, 0, count, headDim])])], { perm: [0, 2, 1, 3] });
+
+  const embed = weight("model.embed_tokens.weight", vocab * d);
+  let hidden = g.op("Gather", [g.float("model.embed_tokens.weight", embed, [vocab, d]), "input_ids"], {
+    axis: 0,
+  });
+  const scale = g.scalarFloat(1 / Math.sqrt(headDim));
+  const inputs = [
+    valueInfo("input_ids", onnx.TensorProto.DataType.INT64, ["batch_size", "sequence_length"]),
+    valueInfo("attention_mask", onnx.TensorProto.DataType.INT64, ["batch_size", "total_sequence_length"]),
+    valueInfo("position_ids", onnx.TensorProto.DataType.INT64, ["batch_size", "sequence_length"]),
+  ];
+  const outputs = [
+    valueInfo("logits", onnx.TensorProto.DataType.FLOAT, ["batch_size", "sequence_length", vocab]),
+  ];
+  for (let layer = 0; layer < config.num_hidden_layers; layer++) {
+    const p = `model.layers.${layer}`;
+    for (const kind of ["key", "value"]) {
+      inputs.push(
+        valueInfo(`past_key_values.${layer}.${kind}`, onnx.TensorProto.DataType.FLOAT, [
+          "batch_size",
+          kvHeads,
+          "past_sequence_length",
+          headDim,
+        ]),
+      );
+      outputs.push(
+        valueInfo(`present.${layer}.${kind}`, onnx.TensorProto.DataType.FLOAT, [
+          "batch_size",
+          kvHeads,
+          "total_sequence_length",
+          headDim,
+        ]),
+      );
+    }
+    const x = rmsNorm(hidden, `${p}.input_layernorm.weight`);
+    const q = rope(splitHeads(linear(x, `${p}.self_attn.q_proj.weight`, heads * headDim, d), heads));
+    const k = rope(splitHeads(linear(x, `${p}.self_attn.k_proj.weight`, kvHeads * headDim, d), kvHeads));
+    const v = splitHeads(linear(x, `${p}.self_attn.v_proj.weight`, kvHeads * headDim, d), kvHeads);
+    const presentKey = g.op(
+      "Concat",
+      [`past_key_values.${layer}.key`, k],
+      { axis: 2 },
+      `present.${layer}.key`,
+    );
+    const presentValue = g.op(
+      "Concat",
+      [`past_key_values.${layer}.value`, v],
+      { axis: 2 },
+      `present.${layer}.value`,
+    );
+    // Grouped-query attention without copying keys: queries [B, K, groups, S, hd] against keys [B, K, 1, hd, T].
+    const grouped = g.op("Reshape", [q, g.int64([0, kvHeads, groups, -1, headDim])]);
+    const keysT = g.op("Unsqueeze", [g.op("Transpose", [presentKey], { perm: [0, 1, 3, 2] }), g.int64([2])]);
+    const scores = g.op("Add", [g.op("Mul", [g.op("MatMul", [grouped, keysT]), scale]), bias5]);
+    const probs = g.op("Softmax", [scores], { axis: -1 });
+    const attended = g.op("MatMul", [probs, g.op("Unsqueeze", [presentValue, g.int64([2])])]);
+    const merged = g.op("Reshape", [
+      g.op("Transpose", [g.op("Reshape", [attended, g.int64([0, heads, -1, headDim])])], {
+        perm: [0, 2, 1, 3],
+      }),
+      g.int64([0, 0, heads * headDim]),
+    ]);
+    hidden = g.op("Add", [hidden, linear(merged, `${p}.self_attn.o_proj.weight`, d, heads * headDim)]);
+    const x2 = rmsNorm(hidden, `${p}.post_attention_layernorm.weight`);
+    const gate = linear(x2, `${p}.mlp.gate_proj.weight`, f, d);
+    const activated = g.op("Mul", [
+      g.op("Mul", [gate, g.op("Sigmoid", [gate])]),
+      linear(x2, `${p}.mlp.up_proj.weight`, f, d),
+    ]);
+    hidden = g.op("Add", [hidden, linear(activated, `${p}.mlp.down_proj.weight`, d, f)]);
+  }
+  const normed = rmsNorm(hidden, "model.norm.weight");
+  const head = config.tie_word_embeddings ? embed : weight("lm_head.weight", vocab * d);
+  g.op("MatMul", [normed, g.float("lm_head.weight.T", transposed(head, vocab, d), [d, vocab])], {}, "logits");
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: "swerl",
+    producerVersion: "0.1.0",
+    opsetImport: [{ domain: "", version: LLAMA_ONNX_OPSET }],
+    graph: {
+      name: "llama_decoder_with_past",
+      node: g.nodes,
+      initializer: g.initializers,
+      input: inputs,
+      output: outputs,
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
