@@ -1,5 +1,7 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { createGunzip } from "node:zlib";
 import { RecordError } from "@swerl/schema";
 
@@ -17,8 +19,25 @@ export interface ReadArchiveOptions {
   onError?: (error: RecordError) => void;
 }
 
+/** A local file, or the body of an http(s) download; `undefined` (reported) when the download fails. */
+async function openSource(file: string, report: (error: RecordError) => void): Promise<Readable | undefined> {
+  if (!/^https?:\/\//.test(file)) return createReadStream(file);
+  try {
+    const response = await fetch(file);
+    if (!response.ok || !response.body) {
+      report(new RecordError({ file }, "", `download failed: HTTP ${response.status}`));
+      return undefined;
+    }
+    return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  } catch (e) {
+    report(new RecordError({ file }, "", `download failed: ${(e as Error).message}`));
+    return undefined;
+  }
+}
+
 /**
- * Streams the events of one GH Archive hourly file (`*.json.gz`, newline-delimited JSON).
+ * Streams the events of one GH Archive hourly file (`*.json.gz`, newline-delimited JSON): a local
+ * path or an http(s) URL (e.g. `https://data.gharchive.org/2015-01-01-15.json.gz`).
  * With `types`, lines that do not even contain a wanted type's name are skipped unparsed (fast path).
  * Malformed lines are reported with `file:line` and skipped; a truncated or corrupt gzip stream
  * is reported once and ends the file after the last complete line.
@@ -30,7 +49,8 @@ export async function* readArchiveFile(
   const report = options.onError ?? (() => {});
   const gunzip = createGunzip();
   let streamError: unknown;
-  const source = createReadStream(file);
+  const source = await openSource(file, report);
+  if (!source) return;
   source.on("error", (e) => gunzip.destroy(e));
   gunzip.on("error", (e) => {
     streamError = e;

@@ -6,7 +6,7 @@ describe("findIssueLinks", () => {
     const words = ["close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved"];
     for (const [i, w] of words.entries()) {
       expect(findIssueLinks(`${w.toUpperCase()} #${i + 1}`, "acme/lib")).toEqual([
-        { repo: "acme/lib", number: i + 1, keyword: w },
+        { repo: "acme/lib", number: i + 1, keyword: w, url: false },
       ]);
     }
   });
@@ -14,8 +14,8 @@ describe("findIssueLinks", () => {
   it("resolves cross-repository references and issue URLs", () => {
     const text = "Fixes other/thing#12, closes: https://github.com/acme/lib/issues/7";
     expect(findIssueLinks(text, "acme/lib")).toEqual([
-      { repo: "other/thing", number: 12, keyword: "fixes" },
-      { repo: "acme/lib", number: 7, keyword: "closes" },
+      { repo: "other/thing", number: 12, keyword: "fixes", url: false },
+      { repo: "acme/lib", number: 7, keyword: "closes", url: true },
     ]);
   });
 

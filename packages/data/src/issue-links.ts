@@ -10,6 +10,8 @@ export interface IssueLink {
   number: number;
   /** The keyword as written, lower-cased (e.g. `fixes`). */
   keyword: string;
+  /** Whether the issue was given as a URL rather than `#N` / `owner/repo#N`. */
+  url: boolean;
 }
 
 const KEYWORD = "(close[sd]?|fix(?:e[sd])?|resolve[sd]?)";
@@ -31,7 +33,7 @@ export function findIssueLinks(text: string, repo: string): IssueLink[] {
     const key = `${target.toLowerCase()}#${number}`;
     if (!Number.isSafeInteger(number) || number <= 0 || seen.has(key)) continue;
     seen.add(key);
-    links.push({ repo: target, number, keyword });
+    links.push({ repo: target, number, keyword, url: m[3] !== undefined });
   }
   return links;
 }
