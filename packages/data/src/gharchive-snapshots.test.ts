@@ -33,7 +33,11 @@ describe("snapshotsFromArchive", () => {
           },
         },
       },
-      { type: "IssuesEvent", repository: { owner: "old", name: "lib" }, payload: { action: "opened", number: 3 } },
+      {
+        type: "IssuesEvent",
+        repository: { owner: "old", name: "lib" },
+        payload: { action: "opened", number: 3 },
+      },
     ]);
     // 2015+: `repo.name`; a comment and a review; an event repeated across files counts once.
     const comment = {
@@ -55,7 +59,12 @@ describe("snapshotsFromArchive", () => {
         created_at: "2020-05-01T10:05:00Z",
         payload: {
           pull_request: { number: 10 },
-          review: { user: { login: "r" }, state: "approved", body: "lgtm", submitted_at: "2020-05-01T10:05:00Z" },
+          review: {
+            user: { login: "r" },
+            state: "approved",
+            body: "lgtm",
+            submitted_at: "2020-05-01T10:05:00Z",
+          },
         },
       },
       // 2025 trimmed payload: no title/body/merged flag, only refs.
@@ -68,7 +77,11 @@ describe("snapshotsFromArchive", () => {
         payload: {
           action: "closed",
           number: 10,
-          pull_request: { number: 10, base: { ref: "main", sha: sha("c") }, head: { ref: "x", sha: sha("d") } },
+          pull_request: {
+            number: 10,
+            base: { ref: "main", sha: sha("c") },
+            head: { ref: "x", sha: sha("d") },
+          },
         },
       },
     ]);
@@ -81,7 +94,8 @@ describe("snapshotsFromArchive", () => {
     const errors: RecordError[] = [];
     const stats = { files: 0, events: 0, duplicateEvents: 0, badLines: 0, incompletePullRequests: 0 };
     const snapshots: RepositorySnapshot[] = [];
-    for await (const s of snapshotsFromArchive([dir], { onError: (e) => errors.push(e), stats })) snapshots.push(s);
+    for await (const s of snapshotsFromArchive([dir], { onError: (e) => errors.push(e), stats }))
+      snapshots.push(s);
     expect(errors).toEqual([]);
     expect(stats).toMatchObject({ files: 3, events: 5, duplicateEvents: 1 });
     const [app, lib] = snapshots;
@@ -113,6 +127,8 @@ describe("snapshotsFromArchive", () => {
     const snapshots: RepositorySnapshot[] = [];
     for await (const s of snapshotsFromArchive([dir], { onError: (e) => errors.push(e) })) snapshots.push(s);
     expect(snapshots[0]?.pullRequests).toEqual([]);
-    expect(errors[0]?.message).toMatch(/2020-01-01-0\.json\.gz:1: payload\.pull_request\.baseRefOid: a\/b#1 left out/);
+    expect(errors[0]?.message).toMatch(
+      /2020-01-01-0\.json\.gz:1: payload\.pull_request\.baseRefOid: a\/b#1 left out/,
+    );
   });
 });
