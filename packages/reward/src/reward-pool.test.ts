@@ -9,7 +9,8 @@ const oracle = { "a.py": "x = 1\ny = 3\n" };
 const output = (replace: string) =>
   `<think>t</think><solution>\`\`\`python\n### a.py\n<<<<<<< SEARCH\ny = 2\n=======\n${replace}\n>>>>>>> REPLACE\n\`\`\`</solution>`;
 
-// A pair whose character-level comparison takes seconds: long changes over a two-letter alphabet.
+// A pair whose character-level comparison takes seconds: long changes over a two-letter alphabet,
+// plus over 256 distinct characters so the matcher must use difflib's quadratic row scan.
 function pathological(): RewardRequest {
   let s = 1;
   const rnd = () => {
@@ -17,10 +18,11 @@ function pathological(): RewardRequest {
     return s / 0x7fffffff;
   };
   const text = (n: number) => Array.from({ length: n }, () => (rnd() < 0.5 ? "ab" : "ba")).join("\n");
-  const old = text(30_000);
+  const manyCharacters = Array.from({ length: 300 }, (_, i) => String.fromCodePoint(0x4e00 + i)).join("");
+  const old = `${manyCharacters}\n${text(30_000)}`;
   return {
     codeContext: { "p.py": old },
-    oracleNewContent: { "p.py": text(30_000) },
+    oracleNewContent: { "p.py": `${manyCharacters}\n${text(30_000)}` },
     output: `<think>t</think><solution>\`\`\`python\n### p.py\n<<<<<<< SEARCH\n${old.split("\n")[0]}\n=======\nzz\n>>>>>>> REPLACE\n\`\`\`</solution>`,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pyStrip, splitLines } from "./python-text.js";
-import { type Sequence, SequenceMatcher } from "./sequence-matcher.js";
+import { type Sequence, SequenceMatcher, setAutomatonThreshold } from "./sequence-matcher.js";
 import { askPython, seededRandom } from "./testing/python-oracle.js";
 import { unifiedDiff } from "./unified-diff.js";
 
@@ -143,32 +143,46 @@ describe("SequenceMatcher equals CPython's difflib", () => {
   const cases = generateCases();
   const expected = askPython<MatcherAnswer>(cases);
 
-  it(`gives the same ratios, blocks, opcodes and groups on ${cases.length} generated pairs`, () => {
-    const mismatches: string[] = [];
-    for (const [i, c] of cases.entries()) {
-      const options = {
-        autojunk: c.autojunk ?? true,
-        ...(junkFns[c.junk ?? "none"] ? { isjunk: junkFns[c.junk ?? "none"] } : {}),
-      };
-      const sm = new SequenceMatcher(c.a, c.b, options);
-      const longest = sm.findLongestMatch();
-      const got: MatcherAnswer = {
-        ratio: sm.ratio(),
-        quick: sm.quickRatio(),
-        realQuick: sm.realQuickRatio(),
-        blocks: sm.getMatchingBlocks().map((m) => [m.a, m.b, m.size]),
-        opcodes: sm.getOpcodes(),
-        grouped: sm.getGroupedOpcodes(c.n ?? 3),
-        longest: [longest.a, longest.b, longest.size],
-      };
+  // The longest-match search has two engines (difflib's row scan and a suffix automaton, chosen by
+  // size): each must give difflib's answers on every case, and so must the automatic choice.
+  const engines = [
+    ["the automatic choice", undefined],
+    ["the suffix automaton everywhere it applies", 0],
+    ["the row scan everywhere", Number.POSITIVE_INFINITY],
+  ] as const;
+  for (const [engine, threshold] of engines) {
+    it(`gives the same ratios, blocks, opcodes and groups on ${cases.length} generated pairs with ${engine}`, () => {
+      const previous = threshold === undefined ? undefined : setAutomatonThreshold(threshold);
+      const mismatches: string[] = [];
       try {
-        expect(got).toEqual(expected[i]);
-      } catch {
-        mismatches.push(`case ${i}: ${JSON.stringify(c).slice(0, 200)}`);
+        for (const [i, c] of cases.entries()) {
+          const options = {
+            autojunk: c.autojunk ?? true,
+            ...(junkFns[c.junk ?? "none"] ? { isjunk: junkFns[c.junk ?? "none"] } : {}),
+          };
+          const sm = new SequenceMatcher(c.a, c.b, options);
+          const longest = sm.findLongestMatch();
+          const got: MatcherAnswer = {
+            ratio: sm.ratio(),
+            quick: sm.quickRatio(),
+            realQuick: sm.realQuickRatio(),
+            blocks: sm.getMatchingBlocks().map((m) => [m.a, m.b, m.size]),
+            opcodes: sm.getOpcodes(),
+            grouped: sm.getGroupedOpcodes(c.n ?? 3),
+            longest: [longest.a, longest.b, longest.size],
+          };
+          try {
+            expect(got).toEqual(expected[i]);
+          } catch {
+            mismatches.push(`case ${i}: ${JSON.stringify(c).slice(0, 200)}`);
+          }
+        }
+      } finally {
+        if (previous !== undefined) setAutomatonThreshold(previous);
       }
-    }
-    expect(mismatches).toEqual([]);
-  });
+      expect(mismatches).toEqual([]);
+    });
+  }
 
   it("counts astral characters as one element (code points, not UTF-16 units)", () => {
     const sm = new SequenceMatcher("🐍a", "🐍b");

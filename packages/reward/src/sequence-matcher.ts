@@ -1,3 +1,5 @@
+import { SuffixAutomatonScratch } from "./suffix-automaton.js";
+
 /** A run of equal elements: `a[a .. a+size) == b[b .. b+size)`. */
 export interface Match {
   a: number;
@@ -17,6 +19,22 @@ export interface SequenceMatcherOptions {
   isjunk?: (element: string) => boolean;
   /** Python's popularity heuristic for `b` of 200+ elements (default true, as in difflib). */
   autojunk?: boolean;
+}
+
+/**
+ * Below this many cell pairs ((ahi - alo) * (bhi - blo)) difflib's own row-by-row search is faster
+ * than building a suffix automaton; above it the automaton's linear time wins (see decisions.md).
+ */
+let automatonThreshold = 1 << 15;
+/** The automaton's transition table is dense: only for small alphabets (characters, not lines). */
+const MAX_AUTOMATON_ALPHABET = 256;
+const MAX_AUTOMATON_CELLS = 1 << 23;
+
+/** For tests: force (0) or forbid (Infinity) the suffix-automaton search; returns the previous value. */
+export function setAutomatonThreshold(cells: number): number {
+  const previous = automatonThreshold;
+  automatonThreshold = cells;
+  return previous;
 }
 
 function elementsOf(seq: Sequence): string[] {
@@ -43,6 +61,10 @@ export class SequenceMatcher {
   private matchingBlocks: Match[] | null = null;
   private opcodes: Opcode[] | null = null;
   private fullBCount: Map<number, number> | null = null;
+  /** Every element of b is indexed (no junk, nothing popular): the automaton gives difflib's answer. */
+  private readonly bFullyIndexed: boolean;
+  private readonly alphabetSize: number;
+  private automaton: SuffixAutomatonScratch | null = null;
   /** Match lengths by b index + 1, valid for the row stamped beside them (see findLongestMatch). */
   private readonly runLength: Int32Array;
   private readonly runRow: Int32Array;
@@ -119,6 +141,10 @@ export class SequenceMatcher {
       keep[id] ? all.subarray(offsets[id]!, offsets[id + 1]!) : undefined,
     );
     this.bIsJunk = Uint8Array.from(this.bIds, (id) => this.junk[id]!);
+    this.alphabetSize = elementOf.length;
+    let fullyIndexed = true;
+    for (let id = 0; id < counts.length; id++) if (counts[id]! > 0 && !keep[id]) fullyIndexed = false;
+    this.bFullyIndexed = fullyIndexed;
     this.runLength = new Int32Array(nb + 1);
     this.runRow = new Int32Array(nb + 1);
   }
@@ -140,6 +166,17 @@ export class SequenceMatcher {
    */
   findLongestMatch(alo = 0, ahi = this.aIds.length, blo = 0, bhi = this.bIds.length): Match {
     const { aIds, bIds, b2j, bIsJunk, runLength, runRow } = this;
+    if (
+      this.bFullyIndexed &&
+      this.alphabetSize <= MAX_AUTOMATON_ALPHABET &&
+      (ahi - alo) * (bhi - blo) >= automatonThreshold &&
+      SuffixAutomatonScratch.tableSize(bIds.length, this.alphabetSize) <= MAX_AUTOMATON_CELLS
+    ) {
+      // No junk: the longest block cannot be extended, so the automaton's answer is final.
+      this.automaton ??= new SuffixAutomatonScratch(bIds.length, this.alphabetSize);
+      const [a, b, size] = this.automaton.longestMatch(aIds, alo, ahi, bIds, blo, bhi);
+      return { a, b, size };
+    }
     let besti = alo;
     let bestj = blo;
     let bestsize = 0;
