@@ -1,0 +1,225 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { buildTasks, RepositorySnapshot, snapshotFileName } from "@swerl/data";
+import { ConcurrencyLimiter, mirrorDirectoryName, RepositoryTestSpec } from "@swerl/eval";
+import type { MinedPullRequest } from "@swerl/schema";
+import type { z } from "zod";
+import { writeArchiveFiles } from "./archive-events.js";
+import { DemoGroundTruth, type DemoPullRequestTruth } from "./ground-truth.js";
+import { type BuiltRepository, buildRepository } from "./repository-builder.js";
+import { planWorld } from "./world-plan.js";
+
+export interface DemoWorldProgress {
+  stage: "repositories" | "archive" | "snapshots" | "bench";
+  done: number;
+  total: number;
+}
+
+export interface WriteDemoWorldOptions {
+  outDir: string;
+  /** Everything (names, order, commit ids) follows from the seed. Default 0. */
+  seed?: number;
+  /**
+   * Which kept fixes the mini benchmark (`bench.jsonl`) is built from: the held-out `test` split
+   * (default), `all` of them, or `none` (no benchmark; the fastest world).
+   */
+  bench?: "test" | "all" | "none";
+  /** Processes building repositories and benchmark tasks at once (default 2). */
+  workers?: number;
+  onProgress?: (progress: DemoWorldProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface DemoWorld {
+  outDir: string;
+  groundTruth: DemoGroundTruth;
+  /** `DIR/repos`, holding `owner__name.git`. */
+  reposDir: string;
+  archiveFiles: string[];
+  snapshotFiles: string[];
+  specsFile: string;
+  groundTruthFile: string;
+  /** Absent when `bench: "none"`. */
+  benchFile?: string;
+  /** Candidates the task builder dropped, with reasons (should be empty). */
+  benchDropped: { instance_id: string; reason: string }[];
+}
+
+const PYTHON_SPEC: z.input<typeof RepositoryTestSpec> = {
+  testCommand: "python3 -m unittest -v",
+  parser: "unittest",
+};
+const NODE_SPEC: z.input<typeof RepositoryTestSpec> = {
+  testCommand: "node --test --test-reporter=tap",
+  parser: "node-test-tap",
+};
+
+/** A kept fix as the miner would report it: what the task builder takes. */
+function asMinedPullRequest(
+  truth: DemoPullRequestTruth,
+  built: BuiltRepository,
+): z.input<typeof MinedPullRequest> {
+  const snapshot = built.pullRequests.find((pr) => pr.number === truth.number);
+  if (!snapshot) throw new Error(`no snapshot of ${truth.instanceId}`);
+  return {
+    repo: truth.repo,
+    number: truth.number,
+    title: truth.title,
+    body: snapshot.body,
+    author: truth.author,
+    createdAt: truth.createdAt,
+    mergedAt: truth.mergedAt,
+    baseRef: truth.baseRef,
+    baseCommit: truth.baseCommit,
+    headCommit: truth.headCommit,
+    mergeCommit: truth.mergeCommit,
+    files: snapshot.files.map((f) => ({
+      path: f.path,
+      status: f.changeType === "ADDED" ? "added" : f.changeType === "DELETED" ? "removed" : "modified",
+      additions: f.additions,
+      deletions: f.deletions,
+    })),
+    linkedIssues: truth.linkedIssues.map((number) => {
+      const issue = built.issues.find((i) => i.number === number);
+      if (!issue) throw new Error(`${truth.instanceId} links #${number}, which does not exist`);
+      return {
+        repo: truth.repo,
+        number,
+        title: issue.title,
+        body: issue.body,
+        state: issue.state === "CLOSED" ? "closed" : "open",
+        labels: issue.labels,
+        comments: issue.comments.map((c) => ({
+          author: c.author?.login ?? null,
+          body: c.body,
+          createdAt: c.createdAt,
+        })),
+        createdAt: issue.createdAt,
+        linkedBy:
+          truth.linkStyle === "closing-reference"
+            ? "closing-reference"
+            : truth.linkStyle === "url"
+              ? "url"
+              : "keyword",
+      };
+    }),
+    patch: truth.patch,
+  };
+}
+
+/**
+ * Writes a deterministic demo world into `outDir` (contracts.md #2): bare git repositories with
+ * issue-linked fixes and planted noise (`repos/`), GH Archive hourly files (`gharchive/`), GitHub
+ * snapshots (`github/`), test specs, the ground truth, and a mini SWE-bench built by the task builder
+ * (`bench.jsonl`). The same seed gives byte-identical repositories (same commit ids) on any machine.
+ */
+export async function writeDemoWorld(options: WriteDemoWorldOptions): Promise<DemoWorld> {
+  const seed = options.seed ?? 0;
+  const outDir = path.resolve(options.outDir);
+  const workers = options.workers ?? 2;
+  const plans = planWorld(seed);
+  const reposDir = path.join(outDir, "repos");
+  const archiveDir = path.join(outDir, "gharchive");
+  const snapshotDir = path.join(outDir, "github");
+  for (const dir of [reposDir, archiveDir, snapshotDir]) await rm(dir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+
+  const limiter = new ConcurrencyLimiter(workers);
+  let done = 0;
+  const built = await Promise.all(
+    plans.map((plan) =>
+      limiter.run(async () => {
+        options.signal?.throwIfAborted();
+        const result = await buildRepository(
+          plan,
+          path.join(reposDir, mirrorDirectoryName(plan.repo)),
+          options.signal,
+        );
+        options.onProgress?.({ stage: "repositories", done: ++done, total: plans.length });
+        return result;
+      }),
+    ),
+  );
+
+  const archiveFiles = (
+    await writeArchiveFiles(
+      archiveDir,
+      built.flatMap((b) => b.events),
+    )
+  ).map((name) => path.join(archiveDir, name));
+  options.onProgress?.({ stage: "archive", done: 1, total: 1 });
+
+  await mkdir(snapshotDir, { recursive: true });
+  const snapshotFiles: string[] = [];
+  for (const b of built) {
+    const snapshot = RepositorySnapshot.parse({
+      repo: b.plan.repo,
+      defaultBranch: "main",
+      description: b.plan.description,
+      createdAt: b.createdAt,
+      pullRequests: b.pullRequests,
+      issues: b.issues,
+    });
+    const file = path.join(snapshotDir, snapshotFileName(b.plan.repo));
+    await writeFile(file, `${JSON.stringify(snapshot, null, 2)}\n`);
+    snapshotFiles.push(file);
+  }
+  options.onProgress?.({ stage: "snapshots", done: 1, total: 1 });
+
+  const specs = Object.fromEntries(
+    built.map((b) => [
+      b.plan.repo,
+      RepositoryTestSpec.parse(b.plan.language === "python" ? PYTHON_SPEC : NODE_SPEC),
+    ]),
+  );
+  const specsFile = path.join(outDir, "test-specs.json");
+  await writeFile(specsFile, `${JSON.stringify(specs, null, 2)}\n`);
+
+  const pullRequests = built.flatMap((b) => b.truths);
+  const verdictCounts: Record<string, number> = {};
+  for (const pr of pullRequests) verdictCounts[pr.verdict] = (verdictCounts[pr.verdict] ?? 0) + 1;
+  const groundTruth = DemoGroundTruth.parse({
+    seed,
+    repositories: built.map((b) => ({
+      repo: b.plan.repo,
+      language: b.plan.language,
+      defaultBranch: "main",
+      headCommit: b.headCommit,
+      gitDir: path.join("repos", mirrorDirectoryName(b.plan.repo)),
+    })),
+    pullRequests,
+    verdictCounts,
+  });
+  const groundTruthFile = path.join(outDir, "ground-truth.json");
+  await writeFile(groundTruthFile, `${JSON.stringify(groundTruth, null, 2)}\n`);
+
+  const world: DemoWorld = {
+    outDir,
+    groundTruth,
+    reposDir,
+    archiveFiles,
+    snapshotFiles,
+    specsFile,
+    groundTruthFile,
+    benchDropped: [],
+  };
+  const benchMode = options.bench ?? "test";
+  if (benchMode === "none") return world;
+  const byRepo = new Map(built.map((b) => [b.plan.repo, b]));
+  const candidates = pullRequests
+    .filter((pr) => pr.verdict === "keep" && (benchMode === "all" || pr.split === "test"))
+    .map((pr) => asMinedPullRequest(pr, byRepo.get(pr.repo) as BuiltRepository));
+  const bench = await buildTasks({
+    candidates,
+    reposDir,
+    specs,
+    outDir,
+    fileName: "bench.jsonl",
+    workers,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: (p) => options.onProgress?.({ stage: "bench", done: p.done, total: p.total }),
+  });
+  world.benchFile = bench.file;
+  world.benchDropped = bench.dropped.map((d) => ({ instance_id: d.instance_id, reason: d.reason }));
+  return world;
+}
