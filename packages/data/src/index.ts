@@ -9,6 +9,32 @@ export {
 } from "./gharchive-snapshots.js";
 export { GitError, GitRepository, type PatchFile } from "./git-repository.js";
 export {
+  type FetchSnapshotOptions,
+  fetchRepositorySnapshot,
+  type GithubProgress,
+  type GithubSnapshotsOptions,
+  githubSnapshots,
+} from "./github/client.js";
+export {
+  GithubError,
+  GithubGraphqlError,
+  type GithubGraphqlErrorEntry,
+  GithubHttpError,
+  GithubRateLimitError,
+  type GithubRequestSite,
+  GithubResponseError,
+} from "./github/errors.js";
+export { loadGithubSchema } from "./github/github-schema.js";
+export { githubQueries } from "./github/queries.js";
+export {
+  type GithubGraphqlServerOptions,
+  GithubServerError,
+  type GithubServerFault,
+  type GithubServerStats,
+  type RunningGithubGraphqlServer,
+  startGithubGraphqlServer,
+} from "./github/server.js";
+export {
   RepositorySnapshot,
   SnapshotActor,
   SnapshotChangedFile,
@@ -18,6 +44,8 @@ export {
   SnapshotReview,
   snapshotFileName,
 } from "./github/snapshot.js";
+export { readSnapshotDirectory, readSnapshotFile, writeSnapshotFile } from "./github/snapshot-files.js";
+export type { GithubRetry, GithubTransportOptions, GithubUsage } from "./github/transport.js";
 export { findIssueLinks, type IssueLink } from "./issue-links.js";
 export {
   type MineOptions,
@@ -37,3 +65,12 @@ export {
   type RepositoryCacheOptions,
   repoDirectoryName,
 } from "./repository-cache.js";
+export {
+  type BuildTasksOptions,
+  type BuiltTasks,
+  buildTasks,
+  DroppedTask,
+  TaskBuildError,
+  type TaskBuildProgress,
+} from "./tasks/build-tasks.js";
+export { type SplitPatch, splitPatchByTests } from "./tasks/task-patch.js";

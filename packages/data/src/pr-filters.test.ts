@@ -18,6 +18,7 @@ describe("noiseReason", () => {
 
   it("names the reason for each kind of noise", () => {
     expect(noiseReason({ ...good, author: "dependabot[bot]" })).toBe("bot");
+    expect(noiseReason({ ...good, author: "ci-helper", authorIsBot: true })).toBe("bot");
     expect(noiseReason({ ...good, title: "Bump version to 1.2.3" })).toBe("version-bump");
     expect(noiseReason({ ...good, title: "v2.0.1" })).toBe("version-bump");
     expect(noiseReason({ ...good, files: [] })).toBe("empty");

@@ -32,11 +32,13 @@ export type FilterConfig = z.infer<typeof FilterConfig>;
 /** What the filters need to know about one merged pull request. */
 export const PullRequestFacts = z.object({
   author: z.string(),
+  /** The source's own bot flag (GitHub's `Bot` actor type); bots are also recognised by `botPattern`. */
+  authorIsBot: z.boolean().default(false),
   title: z.string(),
   files: z.array(z.object({ path: z.string(), additions: z.number().int(), deletions: z.number().int() })),
   linkedIssues: z.number().int().nonnegative(),
 });
-export type PullRequestFacts = z.infer<typeof PullRequestFacts>;
+export type PullRequestFacts = z.input<typeof PullRequestFacts>;
 
 export type NoiseReason = "bot" | "version-bump" | "empty" | "lock-file-only" | "huge" | "no-linked-issue";
 
@@ -45,7 +47,7 @@ export function noiseReason(
   pr: PullRequestFacts,
   config: FilterConfig = FilterConfig.parse({}),
 ): NoiseReason | undefined {
-  if (new RegExp(config.botPattern, "i").test(pr.author)) return "bot";
+  if (pr.authorIsBot || new RegExp(config.botPattern, "i").test(pr.author)) return "bot";
   if (new RegExp(config.versionBumpPattern, "i").test(pr.title.trim())) return "version-bump";
   const changed = pr.files.reduce((n, f) => n + f.additions + f.deletions, 0);
   if (pr.files.length === 0 || changed === 0) return "empty";

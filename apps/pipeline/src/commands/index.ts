@@ -1,17 +1,21 @@
 import type { Command } from "commander";
+import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
 import { registerPipeline } from "./pipeline.js";
 import { registerReward } from "./reward.js";
 import { registerServeReward } from "./serve-reward.js";
+import { registerTasks } from "./tasks.js";
 import { registerTrain } from "./train.js";
 import { registerValidate } from "./validate.js";
 
 /** Every subcommand of `swerl`, in the order `--help` lists them. */
 export const commandRegistrars: ReadonlyArray<(program: Command) => void> = [
+  registerDemo,
   registerEval,
   registerPipeline,
   registerReward,
   registerServeReward,
+  registerTasks,
   registerTrain,
   registerValidate,
 ];
