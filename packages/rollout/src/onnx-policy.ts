@@ -81,6 +81,11 @@ export class OnnxPolicy implements Policy {
     this.#options = options;
   }
 
+  /** The model's `max_position_embeddings`: prompt plus generated tokens stay below it. */
+  get maxPositions(): number {
+    return this.#maxPositions;
+  }
+
   /** Loads config.json, the tokenizer files and `onnx/model.onnx` (or `model.onnx`) of a model directory. */
   static async fromDirectory(dir: string, optionsInput: OnnxPolicyOptions = {}): Promise<OnnxPolicy> {
     const options = OnnxPolicyOptions.parse(optionsInput);

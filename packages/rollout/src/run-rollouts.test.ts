@@ -1,0 +1,73 @@
+import { readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { calculateSearchReplaceReward } from "@swerl/reward";
+import { RlInstance, RolloutGroup, readAllRecords } from "@swerl/schema";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RolloutProgress, runRollouts } from "./run-rollouts.js";
+import { TINY_CONFIG, tinyModel } from "./testing/tiny-model.js";
+
+let dir = "";
+const instance = (id: string, extra = ""): RlInstance =>
+  RlInstance.parse({
+    instanceId: id,
+    problemStatement: `add() subtracts${extra}`,
+    codeContext: { "calc.py": "def add(a, b):\n    return a - b\n" },
+    oracleNewContent: { "calc.py": "def add(a, b):\n    return a + b\n" },
+    oraclePatch: "",
+    provenance: { source: "demo", repo: "demo/calc" },
+  });
+
+beforeAll(async () => {
+  dir = (await tinyModel({ ...TINY_CONFIG, max_position_embeddings: 2048 })).dir;
+  const instances = [
+    instance("demo__calc-1"),
+    instance("demo__calc-2", " and more"),
+    instance("demo__calc-3", ` ${Array.from({ length: 1500 }, (_, i) => i).join(" ")}`),
+  ];
+  await writeFile(join(dir, "rl.jsonl"), instances.map((i) => JSON.stringify(i)).join("\n"));
+});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("runRollouts", () => {
+  it("writes one scored group per instance, skips prompts over budget, and resumes a cut-off file to the same bytes", async () => {
+    const out = join(dir, "rollouts.jsonl");
+    const options = {
+      instances: join(dir, "rl.jsonl"),
+      model: dir,
+      out,
+      n: 3,
+      maxTokens: 6,
+      seed: 5,
+      maxPromptTokens: 1800,
+    };
+    const seen: RolloutProgress[] = [];
+    const summary = await runRollouts({ ...options, onProgress: (p) => seen.push(p) });
+    expect(summary.groups).toBe(2);
+    expect(summary.skipped.map((s) => s.instanceId)).toEqual(["demo__calc-3"]);
+    expect(summary.tokens).toBe(2 * 3 * 6);
+    expect(seen.at(-1)?.tokensPerSecond).toBeGreaterThan(0);
+    const groups = await readAllRecords(out, RolloutGroup);
+    expect(groups.map((g) => g.instanceId)).toEqual(["demo__calc-1", "demo__calc-2"]);
+    for (const group of groups) {
+      expect(group.samples).toHaveLength(3);
+      expect(group.prompt).toContain("<|im_start|>assistant\n");
+      expect(group.model).toBe(dir.split("/").at(-1));
+      expect(group.rewards).toEqual(
+        group.samples.map(
+          (s) =>
+            calculateSearchReplaceReward(instance("x").codeContext, instance("x").oracleNewContent, s.text)
+              .reward,
+        ),
+      );
+    }
+    const complete = await readFile(out, "utf8");
+    // a crash in the middle of the second group's line
+    await truncate(out, complete.indexOf("\n") + 40);
+    const resumed = await runRollouts(options);
+    expect(resumed.resumed).toBe(1);
+    expect(resumed.groups).toBe(1);
+    expect(await readFile(out, "utf8")).toBe(complete);
+  });
+});
