@@ -50,3 +50,13 @@ export class ModelWeightsError extends SwerlError {
     this.tensor = tensor;
   }
 }
+
+/** A model directory that cannot be used: a missing or invalid file. */
+export class ModelDirError extends SwerlError {
+  readonly file: string;
+
+  constructor(file: string, detail: string) {
+    super("E_MODEL_DIR", `model directory: ${file}: ${detail}`);
+    this.file = file;
+  }
+}

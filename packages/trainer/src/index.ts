@@ -32,18 +32,34 @@ export {
 } from "./engines/launch.js";
 export {
   GrpoBatchError,
+  ModelDirError,
+  ModelWeightsError,
   OptimizerStateError,
   OracleResponseError,
   TrainerConfigError,
 } from "./errors.js";
-export { type LlamaParams, llamaTokenLogprobs } from "./llama.js";
+export { type GrpoRunOptions, runGrpo } from "./grpo.js";
+export { JitLlama, type LlamaWeights, type SequenceScores } from "./jit-llama.js";
+export { KvCacheLlama, type KvState } from "./kv-cache-llama.js";
+export { type LlamaParams, llamaTargetLogprobs, llamaTokenLogprobs } from "./llama.js";
 export {
-  type LlamaWeights,
+  type GrpoUpdateResult,
+  grpoUpdate,
   llamaGrpoStep,
   responseLogprobs,
   type TrainingSequence,
 } from "./llama-grpo-step.js";
+export { LocalLlamaPolicy } from "./local-llama-policy.js";
 export { type GrpoLossResult, type GrpoSequence, grpoLoss } from "./loss.js";
+export {
+  cloneWeights,
+  type LoadedModel,
+  readModelDir,
+  WEIGHTS_FILE,
+  writeModelDir,
+  writeWeights,
+} from "./model-dir.js";
+export { loadModelTokenizer, type ModelTokenizer } from "./model-tokenizer.js";
 export {
   buildOracleResponse,
   type OracleEdit,
@@ -52,3 +68,27 @@ export {
   oracleEdits,
 } from "./oracle-response.js";
 export { buildRepairPrompt } from "./prompt.js";
+export {
+  GrpoRunConfig,
+  type GrpoRunConfigInput,
+  HeldoutConfig,
+  RolloutSampling,
+  SftRunConfig,
+  type SftRunConfigInput,
+  TrainConfigFile,
+} from "./run-config.js";
+export { batchIndices, HeldoutRow, type LocalMetricsRow } from "./run-files.js";
+export { runSft } from "./sft.js";
+export {
+  evaluateHeldout,
+  type HeldoutResult,
+  loadPromptedInstances,
+  type PromptedInstance,
+  scoreResponses,
+} from "./training-data.js";
+export type {
+  SyncablePolicy,
+  TrainingProgress,
+  TrainingRunOptions,
+  TrainingRunResult,
+} from "./training-loop.js";

@@ -1,52 +1,139 @@
-import { grad, numpy as jnp } from "@jax-js/jax";
+import { numpy as jnp } from "@jax-js/jax";
 import type { LlamaConfig } from "@swerl/schema";
 import type { AdamOptimizer } from "./adam.js";
 import type { GrpoConfig } from "./config.js";
+import { JitLlama, type LlamaWeights } from "./jit-llama.js";
 import { type LlamaParams, llamaTokenLogprobs } from "./llama.js";
 import { type GrpoLossResult, type GrpoSequence, grpoLoss } from "./loss.js";
 
-/** Float32 weights by HF name with their shapes: what Adam updates and safetensors stores. */
-export interface LlamaWeights {
-  values: Map<string, Float32Array>;
-  shapes: Map<string, number[]>;
-}
+export type { LlamaWeights } from "./jit-llama.js";
 
 /** One sequence to train on: prompt + response token ids, and the response's advantage. */
 export interface TrainingSequence {
   tokenIds: number[];
   promptLength: number;
   advantage: number;
+  /** The response tokens' logprobs as the sampler reported them (for the mismatch metric and TIS). */
+  rolloutLogprobs?: number[];
 }
 
-function toParams(weights: LlamaWeights): LlamaParams {
-  return Object.fromEntries(
+/** What one GRPO update did, for the metrics row. */
+export interface GrpoUpdateResult extends GrpoLossResult {
+  gradNorm: number;
+  responseTokens: number;
+  /** Positions run through the model (prompt + response, every optimizer step): the work done. */
+  trainedTokens: number;
+  /** Mean next-token entropy of the policy over the response tokens, before the update. */
+  entropyMean: number;
+  /** Mean |trainer logprob - sampler logprob| over response tokens (NaN when the sampler gave none). */
+  logprobMismatch: number;
+  /** Largest such difference. */
+  logprobMismatchMax: number;
+}
+
+/** Logprobs of the response tokens (positions promptLength..end) under `weights` (eager, no jit). */
+export async function responseLogprobs(
+  config: LlamaConfig,
+  weights: LlamaWeights,
+  sequence: Pick<TrainingSequence, "tokenIds" | "promptLength">,
+): Promise<number[]> {
+  const params: LlamaParams = Object.fromEntries(
     [...weights.values].map(([name, values]) => [
       name,
       jnp.array(values).reshape(weights.shapes.get(name) as number[]),
     ]),
   );
-}
-
-function disposeParams(params: LlamaParams): void {
-  for (const array of Object.values(params)) array.dispose();
-}
-
-/** Logprobs of the response tokens (positions promptLength..end) under `weights`. */
-export async function responseLogprobs(
-  config: LlamaConfig,
-  weights: LlamaWeights,
-  sequence: TrainingSequence,
-): Promise<number[]> {
-  const params = toParams(weights);
   const all = (await llamaTokenLogprobs(config, params, sequence.tokenIds).data()) as Float32Array;
-  disposeParams(params);
+  for (const array of Object.values(params)) array.dispose();
   return Array.from(all.subarray(sequence.promptLength - 1));
 }
 
 /**
- * One GRPO optimisation step on a Llama: logprobs under the policy (old = current, one step per batch as
- * in the paper) and the reference, `grpoLoss` for d loss/d logprob, back-propagation of
- * sum(d loss/d logprob * logprob) through the model with jax-js, then Adam on the float32 weights in place.
+ * One GRPO update on a sampled batch: the policy's logprobs before the update are pi_old (recomputed by
+ * the trainer, compared with the sampler's own to report the mismatch), the reference's when klBeta > 0,
+ * then `optimizerStepsPerBatch` times: current logprobs, `grpoLoss` for d loss/d logprob, back-propagation
+ * of sum(d loss/d logprob * logprob) through the jitted model, Adam on the float32 weights in place.
+ */
+export async function grpoUpdate(
+  policy: JitLlama,
+  reference: JitLlama | null,
+  sequences: readonly TrainingSequence[],
+  grpo: GrpoConfig,
+  optimizer: AdamOptimizer,
+): Promise<GrpoUpdateResult> {
+  const response = (s: TrainingSequence, all: Float32Array) => Array.from(all.subarray(s.promptLength - 1));
+  const old: number[][] = [];
+  let entropySum = 0;
+  let mismatchSum = 0;
+  let mismatchMax = 0;
+  let mismatchCount = 0;
+  for (const s of sequences) {
+    const scores = await policy.score(s.tokenIds);
+    const logprobs = response(s, scores.logprobs);
+    old.push(logprobs);
+    for (const e of scores.entropy.subarray(s.promptLength - 1)) entropySum += e;
+    if (s.rolloutLogprobs && s.rolloutLogprobs.length === logprobs.length) {
+      logprobs.forEach((lp, t) => {
+        const d = Math.abs(lp - (s.rolloutLogprobs?.[t] as number));
+        mismatchSum += d;
+        mismatchMax = Math.max(mismatchMax, d);
+        mismatchCount++;
+      });
+    }
+  }
+  const refs: number[][] | null =
+    reference && grpo.klBeta > 0
+      ? await Promise.all(
+          sequences.map(async (s) => response(s, (await reference.score(s.tokenIds)).logprobs)),
+        )
+      : null;
+  const useTis = grpo.truncatedIsCap !== undefined;
+  let first: GrpoLossResult | null = null;
+  let gradNorm = 0;
+  let trainedTokens = 0;
+  for (let step = 0; step < grpo.optimizerStepsPerBatch; step++) {
+    const current =
+      step === 0
+        ? old
+        : await Promise.all(
+            sequences.map(async (s) => response(s, (await policy.score(s.tokenIds)).logprobs)),
+          );
+    const batch: GrpoSequence[] = sequences.map((s, i) => ({
+      advantage: s.advantage,
+      logprobs: current[i] as number[],
+      oldLogprobs: old[i] as number[],
+      ...(refs ? { refLogprobs: refs[i] as number[] } : {}),
+      ...(useTis ? { rolloutLogprobs: s.rolloutLogprobs ?? (old[i] as number[]) } : {}),
+    }));
+    const result = grpoLoss(batch, grpo);
+    first ??= result;
+    const total = new Map<string, Float32Array>();
+    for (const [i, s] of sequences.entries()) {
+      const coefficients = new Float32Array(s.tokenIds.length - 1);
+      coefficients.set(result.gradLogprobs[i] as number[], s.promptLength - 1);
+      await policy.addGradient(s.tokenIds, coefficients, total);
+      trainedTokens += s.tokenIds.length - 1;
+    }
+    for (const [name, values] of policy.weights.values)
+      if (!total.has(name)) total.set(name, new Float32Array(values.length));
+    gradNorm = optimizer.update(policy.weights.values, total).gradNorm;
+    policy.weightsChanged();
+  }
+  const responseTokens = sequences.reduce((a, s) => a + s.tokenIds.length - s.promptLength, 0);
+  return {
+    ...(first as GrpoLossResult),
+    gradNorm,
+    responseTokens,
+    trainedTokens,
+    entropyMean: entropySum / responseTokens,
+    logprobMismatch: mismatchCount > 0 ? mismatchSum / mismatchCount : Number.NaN,
+    logprobMismatchMax: mismatchMax,
+  };
+}
+
+/**
+ * One GRPO step on float32 weights (updated in place), building jitted models for the call; a training
+ * loop should keep one {@link JitLlama} and call {@link grpoUpdate} so compiled programs are reused.
  */
 export async function llamaGrpoStep(
   config: LlamaConfig,
@@ -55,34 +142,13 @@ export async function llamaGrpoStep(
   sequences: readonly TrainingSequence[],
   grpo: GrpoConfig,
   optimizer: AdamOptimizer,
-): Promise<GrpoLossResult & { gradNorm: number; responseTokens: number }> {
-  const batch: GrpoSequence[] = [];
-  for (const sequence of sequences) {
-    const logprobs = await responseLogprobs(config, weights, sequence);
-    batch.push({
-      advantage: sequence.advantage,
-      logprobs,
-      oldLogprobs: logprobs,
-      ...(reference && grpo.klBeta > 0
-        ? { refLogprobs: await responseLogprobs(config, reference, sequence) }
-        : {}),
-    });
+): Promise<GrpoUpdateResult> {
+  const policy = new JitLlama(config, weights);
+  const ref = reference ? new JitLlama(config, reference) : null;
+  try {
+    return await grpoUpdate(policy, ref, sequences, grpo, optimizer);
+  } finally {
+    policy.dispose();
+    ref?.dispose();
   }
-  const result = grpoLoss(batch, grpo);
-  const total = new Map([...weights.values].map(([name, v]) => [name, new Float32Array(v.length)]));
-  for (const [i, sequence] of sequences.entries()) {
-    const coefficients = new Float32Array(sequence.tokenIds.length - 1);
-    coefficients.set(result.gradLogprobs[i] as number[], sequence.promptLength - 1);
-    const objective = (p: LlamaParams) =>
-      llamaTokenLogprobs(config, p, sequence.tokenIds).mul(jnp.array(coefficients)).sum();
-    const grads = grad(objective)(toParams(weights)) as LlamaParams;
-    for (const [name, array] of Object.entries(grads)) {
-      const g = (await array.data()) as Float32Array;
-      const sum = total.get(name) as Float32Array;
-      for (let k = 0; k < g.length; k++) sum[k] = (sum[k] as number) + (g[k] as number);
-    }
-  }
-  const { gradNorm } = optimizer.update(weights.values, total);
-  const responseTokens = sequences.reduce((a, s) => a + s.tokenIds.length - s.promptLength, 0);
-  return { ...result, gradNorm, responseTokens };
 }

@@ -43,15 +43,20 @@ function linear(x: jnp.Array, weight: jnp.Array): jnp.Array {
 }
 
 /**
- * log p(tokens[t+1] | tokens[..t]) for t = 0..T-2 under a Hugging Face Llama (causal, RoPE, GQA, SwiGLU,
- * RMSNorm). Takes ownership of nothing in `params` (it uses `.ref`), so it can be wrapped in grad/jit.
+ * log p(targets[t] | inputIds[..t]) for every position t of a Hugging Face Llama (causal, RoPE, GQA,
+ * SwiGLU, RMSNorm), with the mean next-token entropy per position as a second row when `withEntropy`.
+ * Shapes: `inputIds` and `targets` int32 [T]; result [T] (or [2, T]). Positions after the real sequence
+ * (padding) do not change earlier ones (the mask is causal), so callers can pad to a few lengths and jit.
+ * Takes ownership of `inputIds` and `targets`, of nothing in `params` (it uses `.ref`).
  */
-export function llamaTokenLogprobs(
+export function llamaTargetLogprobs(
   config: LlamaConfig,
   params: LlamaParams,
-  tokens: readonly number[],
+  inputIds: jnp.Array,
+  targets: jnp.Array,
+  withEntropy = false,
 ): jnp.Array {
-  const length = tokens.length;
+  const length = inputIds.shape[0] as number;
   const heads = config.num_attention_heads;
   const kvHeads = config.num_key_value_heads;
   const headDim = config.head_dim ?? config.hidden_size / heads;
@@ -60,11 +65,9 @@ export function llamaTokenLogprobs(
     if (!w) throw new ModelWeightsError(name, "missing (Hugging Face Llama tensor names expected)");
     return w.ref;
   };
-  let x = jnp.take(
-    p("model.embed_tokens.weight"),
-    jnp.array(Int32Array.from(tokens), { dtype: jnp.int32 }),
-    0,
-  );
+  // One-hot matmuls instead of gathers: the gradient of a gather is a scatter, which jax-js cannot jit.
+  const vocab = config.vocab_size;
+  let x = jnp.matmul(jnn.oneHot(inputIds, vocab), p("model.embed_tokens.weight"));
   const { cos, sin } = ropeTables(length, headDim, config.rope_theta);
   const rotate = rotateHalfMatrix(headDim);
   const mask = jnp
@@ -107,11 +110,28 @@ export function llamaTokenLogprobs(
   mask.dispose();
   const head = config.tie_word_embeddings ? p("model.embed_tokens.weight") : p("lm_head.weight");
   const logprobs = jnn.logSoftmax(linear(rmsNorm(x, p("model.norm.weight"), config.rms_norm_eps), head), -1);
-  const next = Int32Array.from(tokens.slice(1));
-  const picked = jnp.takeAlongAxis(
-    logprobs.slice([0, length - 1]),
-    jnp.array(next, { dtype: jnp.int32 }).reshape([length - 1, 1]),
-    1,
+  const picked = logprobs.ref.mul(jnn.oneHot(targets, vocab)).sum(-1);
+  if (!withEntropy) {
+    logprobs.dispose();
+    return picked;
+  }
+  const entropy = jnp.exp(logprobs.ref).mul(logprobs).sum(-1).mul(-1);
+  return jnp.stack([picked, entropy]);
+}
+
+/**
+ * log p(tokens[t+1] | tokens[..t]) for t = 0..T-2 under a Hugging Face Llama. Takes ownership of nothing
+ * in `params` (it uses `.ref`), so it can be wrapped in grad/jit.
+ */
+export function llamaTokenLogprobs(
+  config: LlamaConfig,
+  params: LlamaParams,
+  tokens: readonly number[],
+): jnp.Array {
+  return llamaTargetLogprobs(
+    config,
+    params,
+    jnp.array(Int32Array.from(tokens.slice(0, -1)), { dtype: jnp.int32 }),
+    jnp.array(Int32Array.from(tokens.slice(1)), { dtype: jnp.int32 }),
   );
-  return picked.reshape([length - 1]);
 }

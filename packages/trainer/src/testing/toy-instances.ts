@@ -1,0 +1,77 @@
+import type { RlInstance } from "@swerl/schema";
+
+const PATHS = ["calc/ops.py", "calc/arith.py", "lib/numbers.py", "lib/math_utils.py"];
+const NAMES = [
+  "combine",
+  "merge",
+  "blend",
+  "mix",
+  "join_values",
+  "apply",
+  "reduce_pair",
+  "fold",
+  "pair_total",
+  "compute",
+  "evaluate",
+  "measure",
+  "weigh",
+  "score",
+  "tally",
+  "accumulate",
+];
+const OPERATORS = ["+", "-", "*", "//", "%"];
+const ARGS = [
+  ["a", "b"],
+  ["x", "y"],
+  ["left", "right"],
+  ["first", "second"],
+];
+
+/**
+ * Small SWE-RL instances of one kind: a module of three two-argument functions, one returning the wrong
+ * operator; the issue names the function, the expected and the actual expression. Deterministic in
+ * `seed`; ids `toy__calc-<seed>-<i>`. The trainer's stand-in for mined instances in tests and the demo.
+ */
+export function toyInstances(count: number, seed: number): RlInstance[] {
+  let state = (seed * 2654435761 + 1) >>> 0 || 1;
+  const next = (n: number) => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % n;
+  };
+  const pick = <T>(items: readonly T[]): T => items[next(items.length)] as T;
+  const instances: RlInstance[] = [];
+  for (let i = 0; i < count; i++) {
+    const path = pick(PATHS);
+    const names = new Set<string>();
+    while (names.size < 3) names.add(pick(NAMES));
+    const ops = new Set<string>();
+    while (ops.size < 3) ops.add(pick(OPERATORS));
+    const [a, b] = pick(ARGS) as [string, string];
+    const fns = [...names].map((name, k) => ({ name, op: [...ops][k] as string }));
+    const bug = next(3);
+    const target = fns[bug] as { name: string; op: string };
+    let wrong = pick(OPERATORS);
+    while (wrong === target.op || [...ops].includes(wrong)) wrong = pick(OPERATORS);
+    const render = (buggy: boolean) =>
+      fns
+        .map(
+          ({ name, op }, k) =>
+            `def ${name}(${a}, ${b}):\n    return ${a} ${buggy && k === bug ? wrong : op} ${b}\n`,
+        )
+        .join("\n\n");
+    const before = render(true);
+    const after = render(false);
+    const instanceId = `toy__calc-${seed}-${i}`;
+    instances.push({
+      instanceId,
+      problemStatement: `${target.name} gives the wrong result\n\n\`${target.name}(${a}, ${b})\` in ${path} should return \`${a} ${target.op} ${b}\` but it returns \`${a} ${wrong} ${b}\`.`,
+      codeContext: { [path]: before },
+      oracleNewContent: { [path]: after },
+      oraclePatch: "",
+      provenance: { source: "other", repo: "toy/calc", issueNumbers: [] },
+    });
+  }
+  return instances;
+}

@@ -1,0 +1,82 @@
+import { calculateSearchReplaceReward } from "@swerl/reward";
+import { buildRepairPrompt, type Policy, PromptBudgetError } from "@swerl/rollout";
+import { type RlInstance, RlInstance as RlInstanceSchema, readRecords } from "@swerl/schema";
+import type { ModelTokenizer } from "./model-tokenizer.js";
+
+/** An RL instance with its repair prompt, chat-templated for the model and tokenized. */
+export interface PromptedInstance {
+  instance: RlInstance;
+  prompt: string;
+  promptIds: number[];
+}
+
+/**
+ * Reads RL instances (JSONL or Parquet) and builds each one's prompt with rollout's `buildRepairPrompt`
+ * and the model's chat template. Instances whose prompt cannot fit `maxPromptTokens` (counted with the
+ * model's tokenizer) are skipped and returned by id.
+ */
+export async function loadPromptedInstances(
+  file: string,
+  tokenizer: ModelTokenizer,
+  maxPromptTokens?: number,
+): Promise<{ items: PromptedInstance[]; skipped: string[] }> {
+  const items: PromptedInstance[] = [];
+  const skipped: string[] = [];
+  for await (const instance of readRecords(file, RlInstanceSchema)) {
+    try {
+      const { messages } = buildRepairPrompt(instance, {
+        ...(maxPromptTokens !== undefined ? { maxPromptTokens } : {}),
+        countTokens: (text) => tokenizer.encode(text).length,
+      });
+      const prompt = tokenizer.renderPrompt(messages);
+      items.push({ instance, prompt, promptIds: tokenizer.encode(prompt) });
+    } catch (err) {
+      if (!(err instanceof PromptBudgetError)) throw err;
+      skipped.push(instance.instanceId);
+    }
+  }
+  return { items, skipped };
+}
+
+/** The SWE-RL reward of each response (format errors score -1). */
+export function scoreResponses(instances: readonly RlInstance[], responses: readonly string[]): number[] {
+  return responses.map(
+    (text, i) =>
+      calculateSearchReplaceReward(
+        (instances[i] as RlInstance).codeContext,
+        (instances[i] as RlInstance).oracleNewContent,
+        text,
+      ).reward,
+  );
+}
+
+export interface HeldoutResult {
+  instances: number;
+  rewardMean: number;
+  formatErrorRate: number;
+  responseLengthMean: number;
+}
+
+/** One response per held-out instance (greedy when temperature is 0), scored with the SWE-RL reward. */
+export async function evaluateHeldout(
+  policy: Policy,
+  items: readonly PromptedInstance[],
+  sampling: { temperature: number; maxTokens: number; topP?: number; topK?: number; seed: number },
+): Promise<HeldoutResult> {
+  if (items.length === 0) return { instances: 0, rewardMean: 0, formatErrorRate: 0, responseLengthMean: 0 };
+  const groups = await policy.sample(
+    items.map((item) => item.prompt),
+    { ...sampling, n: 1 },
+  );
+  const samples = groups.map((g) => g.samples[0]);
+  const rewards = scoreResponses(
+    items.map((item) => item.instance),
+    samples.map((s) => s?.text ?? ""),
+  );
+  return {
+    instances: items.length,
+    rewardMean: rewards.reduce((a, b) => a + b, 0) / rewards.length,
+    formatErrorRate: rewards.filter((r) => r === -1).length / rewards.length,
+    responseLengthMean: samples.reduce((a, s) => a + (s?.tokenIds.length ?? 0), 0) / samples.length,
+  };
+}
