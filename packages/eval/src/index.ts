@@ -1,4 +1,5 @@
-// Agentless Mini: the pieces that decide (localization, test selection, reranking)
+// Agentless Mini: the driver and the pieces that decide (localization, repair, test selection, reranking)
+export { gitPatch } from "./agentless/git-patch.js";
 export {
   buildLocalizationPrompt,
   LocalizationOutcome,
@@ -8,12 +9,21 @@ export {
   parseLocalizedFiles,
   patchFiles,
 } from "./agentless/localization.js";
+export {
+  buildAgentlessRepairPrompt,
+  buildLocalizationPrompts,
+  buildReproductionConversation,
+  type LocalizationPrompts,
+  type PromptBudget,
+} from "./agentless/prompts.js";
 export { isValidPython, normalizePython } from "./agentless/python-syntax.js";
 export { countRegressions, passingTests, type TestStatusMap } from "./agentless/regression.js";
+export { answerOf, type RepairOutcome, RepairStatus, repairCandidate } from "./agentless/repair.js";
 export {
   isTestPath,
   listRepositoryFiles,
   localizableFiles,
+  readRepositoryFiles,
   renderRepositoryTree,
 } from "./agentless/repository-view.js";
 export {
@@ -28,6 +38,17 @@ export {
   selectReproductionTests,
 } from "./agentless/reproduction.js";
 export { RepairCandidate, type RerankDecision, rerankCandidates } from "./agentless/rerank.js";
+export {
+  AgentlessInputError,
+  type AgentlessProgress,
+  type AgentlessRun,
+  type AgentlessStage,
+  InstanceStages,
+  InstanceTrace,
+  type RunAgentlessOptions,
+  runAgentless,
+} from "./agentless/run-agentless.js";
+export { REPRODUCTION_SCRIPT, TestBench, type TestBenchOptions } from "./agentless/test-bench.js";
 // SWE-bench harness: Docker executor (designed against the Executor interface; not run against an engine here)
 export {
   DOCKER_API_VERSION,

@@ -91,3 +91,24 @@ export function renderRepositoryTree(
   walk(root, 0);
   return lines.join("\n");
 }
+
+/** The contents of some files of a commit, read from a (bare) git repository; missing files are left out. */
+export async function readRepositoryFiles(
+  gitDir: string,
+  commit: string,
+  paths: readonly string[],
+): Promise<Record<string, string>> {
+  const contents: Record<string, string> = {};
+  for (const path of paths) {
+    try {
+      const { stdout } = await run("git", ["--git-dir", gitDir, "show", `${commit}:${path}`], {
+        maxBuffer: 256 * 1024 * 1024,
+        encoding: "utf8",
+      });
+      contents[path] = stdout;
+    } catch {
+      // not in this commit: the caller decides what a missing file means
+    }
+  }
+  return contents;
+}

@@ -1,0 +1,313 @@
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { OpenAIPolicy, ReplayPolicy, type RunningPolicyServer, startPolicyServer } from "@swerl/rollout";
+import { Prediction, readAllRecords, type SweBenchInstanceInput } from "@swerl/schema";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalExecutor } from "../executors/local-executor.js";
+import { runEvaluation } from "../harness/run-evaluation.js";
+import { type InstanceTrace, runAgentless } from "./run-agentless.js";
+
+const ADD_ISSUE = "add() subtracts instead of adding: add(2, 3) gives -1";
+const SHOUT_ISSUE = "shout() should upper-case its argument but lower-cases it";
+
+const files: Record<string, string> = {
+  "calc/__init__.py": "",
+  "calc/ops.py": "def add(a, b):\n    return a - b\n\n\ndef sub(a, b):\n    return a - b\n",
+  "calc/text.py": "def shout(s):\n    return s.lower()\n",
+  "calc/util.py": 'GREETING = "hi"\nLIMIT = 10\n',
+  "tests/__init__.py": "",
+  "tests/test_ops.py":
+    "import unittest\n\nfrom calc.ops import sub\n\n\nclass OpsTest(unittest.TestCase):\n    def test_sub(self):\n        self.assertEqual(sub(5, 3), 2)\n",
+  "tests/test_text.py":
+    "import unittest\n\nfrom calc.text import shout\n\n\nclass TextTest(unittest.TestCase):\n    def test_empty(self):\n        self.assertEqual(shout(''), '')\n",
+};
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, {
+    cwd,
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@t",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@t",
+    },
+  }).toString();
+}
+
+/** The diff that turns `files` into `files` with `changes`, as the task builder writes patches. */
+async function diffOf(work: string, base: string, changes: Record<string, string>): Promise<string> {
+  git(work, "checkout", "-q", base);
+  for (const [path, content] of Object.entries(changes)) await writeFile(join(work, path), content);
+  const patch = git(work, "diff", "--no-color", "--no-ext-diff");
+  git(work, "checkout", "-q", "--", ".");
+  return patch;
+}
+
+/** A two-instance benchmark over one small Python repository (until DEMO's writeDemoWorld lands). */
+async function writeBenchmark(dir: string) {
+  const work = join(dir, "work");
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(work, path)), { recursive: true });
+    await writeFile(join(work, path), content);
+  }
+  git(work, "init", "-q");
+  git(work, "add", "-A");
+  git(work, "commit", "-qm", "calc");
+  const base = git(work, "rev-parse", "HEAD").trim();
+  await mkdir(join(dir, "repos"));
+  git(dir, "clone", "-q", "--bare", work, join(dir, "repos", "demo__calc.git"));
+  const addTest =
+    files["tests/test_ops.py"]! +
+    "\n    def test_add(self):\n        from calc.ops import add\n        self.assertEqual(add(2, 3), 5)\n";
+  const shoutTest =
+    files["tests/test_text.py"]! + "\n    def test_shout(self):\n        self.assertEqual(shout('a'), 'A')\n";
+  const instance = (
+    id: string,
+    issue: string,
+    patch: string,
+    testPatch: string,
+    f2p: string,
+    p2p: string,
+  ): SweBenchInstanceInput => ({
+    instance_id: id,
+    repo: "demo/calc",
+    base_commit: base,
+    patch,
+    test_patch: testPatch,
+    problem_statement: issue,
+    version: "1.0",
+    FAIL_TO_PASS: [f2p],
+    PASS_TO_PASS: [p2p],
+  });
+  const instances = [
+    instance(
+      "demo__calc-1",
+      ADD_ISSUE,
+      await diffOf(work, base, {
+        "calc/ops.py": files["calc/ops.py"]!.replace("return a - b\n\n", "return a + b\n\n"),
+      }),
+      await diffOf(work, base, { "tests/test_ops.py": addTest }),
+      "test_add (tests.test_ops.OpsTest.test_add)",
+      "test_sub (tests.test_ops.OpsTest.test_sub)",
+    ),
+    instance(
+      "demo__calc-2",
+      SHOUT_ISSUE,
+      await diffOf(work, base, { "calc/text.py": "def shout(s):\n    return s.upper()\n" }),
+      await diffOf(work, base, { "tests/test_text.py": shoutTest }),
+      "test_shout (tests.test_text.TextTest.test_shout)",
+      "test_empty (tests.test_text.TextTest.test_empty)",
+    ),
+  ];
+  await writeFile(join(dir, "bench.jsonl"), instances.map((i) => JSON.stringify(i)).join("\n") + "\n");
+  await writeFile(
+    join(dir, "test-specs.json"),
+    JSON.stringify({ "demo/calc": { testCommand: "python3 -m unittest -v", parser: "unittest" } }),
+  );
+}
+
+const answer = (solution: string) => `<think>\nreasoning\n</think>\n<solution>\n${solution}\n</solution>`;
+const edit = (path: string, search: string, replace: string) =>
+  `\`\`\`python\n### ${path}\n<<<<<<< SEARCH\n${search}\n=======\n${replace}\n>>>>>>> REPLACE\n\`\`\``;
+const script = (check: string) => `\`\`\`python\n${check}\n\`\`\``;
+
+/** The scripted policy: right for instance 1, wrong for instance 2 (localizes the wrong file). */
+const script1 = [
+  // 0: harmless but useless (a comment): no regression, does not resolve
+  answer(
+    edit("calc/ops.py", "def add(a, b):\n    return a - b", "def add(a, b):\n    return a - b  # checked"),
+  ),
+  // 1: breaks sub(): one regression
+  answer(edit("calc/ops.py", "def sub(a, b):\n    return a - b", "def sub(a, b):\n    return b - a")),
+  // 2: the fix
+  answer(edit("calc/ops.py", "def add(a, b):\n    return a - b", "def add(a, b):\n    return a + b")),
+  // 3: the same fix with a comment and other spacing: same normalized patch as 2
+  answer(
+    edit(
+      "calc/ops.py",
+      "def add(a, b):\n    return a - b",
+      "def add(a, b):\n    # fixed\n    return a  +  b",
+    ),
+  ),
+  // 4: search block not in the file
+  answer(edit("calc/ops.py", "def add(x, y):", "def add(a, b):")),
+  // 5: breaks the syntax
+  answer(edit("calc/ops.py", "def add(a, b):\n    return a - b", "def add(a, b)\n    return a + b")),
+];
+const script2 = [
+  // 0 and 1: the same useless edit to the wrongly localized file (layout differs)
+  answer(edit("calc/util.py", "LIMIT = 10", "LIMIT = 20")),
+  answer(edit("calc/util.py", "LIMIT = 10", "LIMIT  =  20  # more")),
+  // 2: another useless edit
+  answer(edit("calc/util.py", 'GREETING = "hi"', 'GREETING = "hello"')),
+  // 3: edits a file the prompt did not show
+  answer(edit("calc/text.py", "    return s.lower()", "    return s.upper()")),
+];
+const replay = new ReplayPolicy(
+  [
+    { match: ["Decide which files must be edited", ADD_ISSUE], responses: [answer("```\ncalc/ops.py\n```")] },
+    { match: ["We are currently solving", ADD_ISSUE], responses: script1 },
+    {
+      match: ["standalone Python script", ADD_ISSUE],
+      responses: [
+        // reproduces on the original code
+        answer(
+          script(
+            'from calc.ops import add\nprint("Issue resolved" if add(2, 3) == 5 else "Issue reproduced")',
+          ),
+        ),
+        // says "resolved" on the original: not kept
+        answer(script('print("Issue resolved")')),
+      ],
+    },
+    {
+      match: ["Decide which files must be edited", SHOUT_ISSUE],
+      responses: [answer("```\ncalc/util.py\ncalc/nothere.py\n```")],
+    },
+    { match: ["We are currently solving", SHOUT_ISSUE], responses: script2 },
+    {
+      match: ["standalone Python script", SHOUT_ISSUE],
+      responses: [
+        answer(
+          script(
+            'from calc.text import shout\nprint("Issue resolved" if shout("a") == "A" else "Issue reproduced")',
+          ),
+        ),
+      ],
+    },
+  ],
+  { model: "scripted-demo" },
+);
+
+let dir: string;
+let server: RunningPolicyServer;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "swerl-agentless-"));
+  await writeBenchmark(dir);
+  server = await startPolicyServer({ policy: replay });
+});
+afterAll(() => server.close());
+
+describe("runAgentless on a two-instance benchmark with a scripted policy served over HTTP", () => {
+  it("makes every stage's choice by the rules, writes the files the report reads, and resumes", async () => {
+    const policy = await OpenAIPolicy.connect({ baseUrl: server.url });
+    const outDir = join(dir, "agentless");
+    const stagesSeen = new Set<string>();
+    const run = await runAgentless({
+      dataset: join(dir, "bench.jsonl"),
+      reposDir: join(dir, "repos"),
+      specsFile: join(dir, "test-specs.json"),
+      policy,
+      outDir,
+      samples: 6,
+      tests: 2,
+      onProgress: (p) => stagesSeen.add(p.stage),
+    });
+    expect([...stagesSeen].sort()).toEqual([
+      "done",
+      "localize",
+      "regression",
+      "repair",
+      "reproduce",
+      "rerank",
+    ]);
+
+    // localization: right file for 1, a wrong real file for 2 (the made-up path is dropped)
+    expect(run.localization).toEqual({ instances: 2, allFound: 1, anyFound: 1, noneFound: 1 });
+    expect(JSON.parse(await readFile(join(outDir, "localization.json"), "utf8"))).toEqual(run.localization);
+    const [one, two] = run.stages;
+    expect(one!.localization).toMatchObject({
+      files: ["calc/ops.py"],
+      goldFiles: ["calc/ops.py"],
+      outcome: "all",
+    });
+    expect(two!.localization).toMatchObject({
+      files: ["calc/util.py"],
+      goldFiles: ["calc/text.py"],
+      outcome: "none",
+    });
+
+    // repair: statuses per sample, duplicates folded by normalization
+    expect(one!.repair).toMatchObject({
+      samples: 6,
+      byStatus: {
+        "no-edits": 0,
+        "unshown-file": 0,
+        "apply-failed": 1,
+        "syntax-error": 1,
+        "no-change": 0,
+        ok: 4,
+      },
+      nonEmpty: 4,
+      unique: 3,
+    });
+    expect(two!.repair).toMatchObject({ samples: 6, nonEmpty: 5, unique: 2 });
+    expect(two!.repair.byStatus["unshown-file"]).toBe(1);
+
+    // tests: the reproducing script is selected; the regression suite is the two passing tests
+    expect(one!.reproduction).toEqual({ samples: 2, extracted: 2, reproducing: 1, selected: [0] });
+    expect(one!.regression).toEqual({ suite: 2, candidatesTested: 3, withoutRegressions: 2 });
+    // both samples wrote the same script: two agreeing tests, the earliest kept
+    expect(two!.reproduction).toEqual({ samples: 2, extracted: 2, reproducing: 2, selected: [0] });
+
+    // rerank: instance 1 decided by reproduction (the comment-only patch also has no regression), 2 by majority
+    expect(one!.rerank).toEqual({ chosen: 2, decidedBy: "reproduction" });
+    expect(two!.rerank).toEqual({ chosen: 0, decidedBy: "majority" });
+    const trace1 = JSON.parse(
+      await readFile(join(outDir, "instances", "demo__calc-1.json"), "utf8"),
+    ) as InstanceTrace;
+    expect(trace1.decision.scores).toEqual([
+      { sample: 0, regressions: 0, reproductionPasses: 0, votes: 1 },
+      { sample: 1, regressions: 1, reproductionPasses: 0, votes: 1 },
+      { sample: 2, regressions: 0, reproductionPasses: 1, votes: 2 },
+      { sample: 3, regressions: 0, reproductionPasses: 1, votes: 2 },
+    ]);
+    const trace2 = JSON.parse(
+      await readFile(join(outDir, "instances", "demo__calc-2.json"), "utf8"),
+    ) as InstanceTrace;
+    expect(trace2.decision.scores.map((s) => [s.sample, s.votes])).toEqual([
+      [0, 4],
+      [1, 4],
+      [2, 1],
+      [4, 4],
+      [5, 4],
+    ]);
+
+    // predictions, graded by the harness: the right policy resolves instance 1, the wrong one does not
+    const predictions = await readAllRecords(run.predictionsPath, Prediction);
+    expect(predictions.map((p) => p.model_name_or_path)).toEqual(["scripted-demo", "scripted-demo"]);
+    expect(predictions[0]!.model_patch).toContain("+    return a + b\n");
+    expect(predictions[1]!.model_patch).toContain("+LIMIT = 20\n");
+    const executor = new LocalExecutor({ reposDir: join(dir, "repos") });
+    try {
+      const evaluation = await runEvaluation({
+        dataset: join(dir, "bench.jsonl"),
+        predictions: run.predictionsPath,
+        runId: "agentless",
+        outDir: join(dir, "eval"),
+        executor,
+      });
+      expect(evaluation.report.resolved_ids).toEqual(["demo__calc-1"]);
+      expect(evaluation.report.unresolved_ids).toEqual(["demo__calc-2"]);
+    } finally {
+      await executor.close();
+    }
+
+    // resume: nothing is asked of the policy again
+    const before = replay.hits.reduce((a, b) => a + b, 0);
+    const again = await runAgentless({
+      dataset: join(dir, "bench.jsonl"),
+      reposDir: join(dir, "repos"),
+      policy,
+      outDir,
+      samples: 6,
+      tests: 2,
+    });
+    expect(again.resumed).toBe(2);
+    expect(again.stages).toEqual(run.stages);
+    expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(before);
+  });
+});
