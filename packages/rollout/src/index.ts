@@ -65,6 +65,13 @@ export {
   type TokenCounter,
 } from "./repair-prompt.js";
 export { ReplayEntry, ReplayMissError, ReplayPolicy } from "./replay-policy.js";
+export {
+  type RolloutProgress,
+  type RolloutSummary,
+  type RunRolloutsInput,
+  RunRolloutsOptions,
+  runRollouts,
+} from "./run-rollouts.js";
 export { type SampledToken, sampleToken, type TokenSamplingOptions } from "./sample-token.js";
 export { seededUniform } from "./seeded-uniform.js";
 export { findStop } from "./stop-strings.js";

@@ -3,6 +3,11 @@ import { join } from "node:path";
 import { calculateSearchReplaceReward } from "@swerl/reward";
 import { RlInstance, RolloutGroup, readAllRecords } from "@swerl/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PolicyInputError } from "./errors.js";
+import { loadTokenizer } from "./model-tokenizer.js";
+import { OnnxPolicy } from "./onnx-policy.js";
+import { OpenAIPolicy } from "./openai-policy.js";
+import { startPolicyServer } from "./policy-server.js";
 import { type RolloutProgress, runRollouts } from "./run-rollouts.js";
 import { TINY_CONFIG, tinyModel } from "./testing/tiny-model.js";
 
@@ -69,5 +74,34 @@ describe("runRollouts", () => {
     expect(resumed.resumed).toBe(1);
     expect(resumed.groups).toBe(1);
     expect(await readFile(out, "utf8")).toBe(complete);
+  });
+
+  it("samples from any Policy (OpenAIPolicy against a server over the same model) to the same bytes, several instances at once", async () => {
+    const options = {
+      instances: join(dir, "rl.jsonl"),
+      n: 2,
+      maxTokens: 5,
+      seed: 9,
+      maxPromptTokens: 1800,
+    };
+    const local = join(dir, "local.jsonl");
+    await runRollouts({ ...options, model: dir, out: local });
+    const served = await OnnxPolicy.fromDirectory(dir, { threads: 1 });
+    const server = await startPolicyServer({ policy: served });
+    try {
+      const policy = new OpenAIPolicy({ baseUrl: server.url, model: served.model, concurrency: 2 });
+      const tokenizer = await loadTokenizer(dir);
+      await expect(
+        runRollouts({ ...options, policy, out: join(dir, "none.jsonl"), concurrency: 2 }),
+      ).rejects.toBeInstanceOf(PolicyInputError);
+      const remote = join(dir, "remote.jsonl");
+      const summary = await runRollouts({ ...options, policy, tokenizer, out: remote, concurrency: 2 });
+      expect(summary.groups).toBe(2);
+      expect(summary.skipped.map((s) => s.instanceId)).toEqual(["demo__calc-3"]);
+      expect(await readFile(remote, "utf8")).toBe(await readFile(local, "utf8"));
+    } finally {
+      await server.close();
+      await served.close();
+    }
   });
 });

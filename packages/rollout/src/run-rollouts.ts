@@ -10,15 +10,17 @@ import {
 } from "@swerl/schema";
 import { z } from "zod";
 import { PolicyInputError, PromptBudgetError } from "./errors.js";
+import type { ModelTokenizer } from "./model-tokenizer.js";
 import { OnnxPolicy } from "./onnx-policy.js";
+import type { Policy, SampleGroup } from "./policy.js";
 import { buildRepairPrompt } from "./repair-prompt.js";
 import { seededUniform } from "./seeded-uniform.js";
 
 export const RunRolloutsOptions = z.object({
   /** RL instances (JSONL, JSON or Parquet). */
   instances: z.string().min(1),
-  /** Model directory (contracts.md #4). */
-  model: z.string().min(1),
+  /** Model directory (contracts.md #4) sampled with an OnnxPolicy; not used when a `policy` is given. */
+  model: z.string().min(1).optional(),
   /** Output JSONL of RolloutGroup; groups already in it are kept and their instances skipped. */
   out: z.string().min(1),
   /** Samples per instance (G). */
@@ -32,8 +34,28 @@ export const RunRolloutsOptions = z.object({
   threads: z.number().int().positive().optional(),
   /** Prompt budget in tokens; the model's positions minus maxTokens minus template overhead when absent. */
   maxPromptTokens: z.number().int().positive().optional(),
+  /**
+   * Instances sampled at once (a remote policy serves several requests together); groups are still
+   * written in input order, so the output does not depend on it.
+   */
+  concurrency: z.number().int().positive().default(1),
 });
 export type RunRolloutsOptions = z.input<typeof RunRolloutsOptions>;
+
+/** What runRollouts takes besides its options: a policy other than a model directory's, and callbacks. */
+export interface RunRolloutsInput extends RunRolloutsOptions {
+  /**
+   * The policy to sample from (for example an OpenAIPolicy); the caller closes it. Without one, an
+   * OnnxPolicy over `model` is loaded and closed.
+   */
+  policy?: Policy;
+  /** Templates and counts the prompts; an OnnxPolicy's own tokenizer when absent. */
+  tokenizer?: ModelTokenizer;
+  /** The policy model's `max_position_embeddings`, for the default prompt budget; an OnnxPolicy's own when absent. */
+  maxPositions?: number;
+  onProgress?: (progress: RolloutProgress) => void;
+  signal?: AbortSignal;
+}
 
 export interface RolloutProgress {
   /** Groups written in this run. */
@@ -100,28 +122,61 @@ async function finishedIds(out: string): Promise<Set<string>> {
   return ids;
 }
 
+type Outcome =
+  | { kind: "resumed" }
+  | { kind: "skipped"; reason: string }
+  | { kind: "group"; group: RolloutGroup; rewards: number[]; tokens: number };
+
 /**
- * `swerl rollout`: G samples per RL instance from an ONNX model directory, each group scored with
- * the SWE-RL reward and appended to `out` as a RolloutGroup as soon as it is done, so an interrupted
- * run resumes where it stopped.
+ * `swerl rollout`: G samples per RL instance from a policy (an OnnxPolicy over a model directory, or
+ * any `Policy` such as an OpenAIPolicy), each group scored with the SWE-RL reward and appended to `out`
+ * as a RolloutGroup as soon as it and the groups before it are done, so an interrupted run resumes where
+ * it stopped and writes the same bytes.
  */
-export async function runRollouts(
-  input: RunRolloutsOptions & {
-    onProgress?: (progress: RolloutProgress) => void;
-    signal?: AbortSignal;
-  },
-): Promise<RolloutSummary> {
+export async function runRollouts(input: RunRolloutsInput): Promise<RolloutSummary> {
   const options = RunRolloutsOptions.parse(input);
   const done = await finishedIds(options.out);
   const instances: RlInstance[] = [];
   for await (const instance of readRecords(options.instances, RlInstance)) instances.push(instance);
-  const policy = await OnnxPolicy.fromDirectory(options.model, {
-    ...(options.threads ? { threads: options.threads } : {}),
-    batchSize: Math.max(1, options.n),
-  });
-  const maxPositions = policy.maxPositions;
-  const budget = options.maxPromptTokens ?? Math.max(1, maxPositions - options.maxTokens - TEMPLATE_OVERHEAD);
-  const writer = await JsonlWriter.open(options.out, RolloutGroup, { append: true });
+  let owned: OnnxPolicy | undefined;
+  if (!input.policy) {
+    if (!options.model) throw new PolicyInputError("runRollouts needs a `policy` or a `model` directory");
+    owned = await OnnxPolicy.fromDirectory(options.model, {
+      ...(options.threads ? { threads: options.threads } : {}),
+      batchSize: Math.max(1, options.n),
+    });
+  }
+  const policy: Policy = input.policy ?? (owned as OnnxPolicy);
+  try {
+    const onnx = policy instanceof OnnxPolicy ? policy : undefined;
+    const tokenizer = input.tokenizer ?? onnx?.tokenizer;
+    if (!tokenizer)
+      throw new PolicyInputError(
+        `runRollouts needs the tokenizer of ${policy.model} (tokenizer.json and tokenizer_config.json) to template and budget its prompts`,
+      );
+    const maxPositions = input.maxPositions ?? onnx?.maxPositions;
+    if (options.maxPromptTokens === undefined && maxPositions === undefined)
+      throw new PolicyInputError(
+        `runRollouts needs maxPromptTokens or the context length (maxPositions) of ${policy.model}`,
+      );
+    const budget =
+      options.maxPromptTokens ??
+      Math.max(1, (maxPositions as number) - options.maxTokens - TEMPLATE_OVERHEAD);
+    return await sampleAll(options, input, policy, tokenizer, budget, done, instances);
+  } finally {
+    await owned?.close();
+  }
+}
+
+async function sampleAll(
+  options: z.infer<typeof RunRolloutsOptions>,
+  input: RunRolloutsInput,
+  policy: Policy,
+  tokenizer: ModelTokenizer,
+  budget: number,
+  done: Set<string>,
+  instances: readonly RlInstance[],
+): Promise<RolloutSummary> {
   const progress: RolloutProgress = {
     groups: 0,
     total: instances.length,
@@ -135,62 +190,85 @@ export async function runRollouts(
   const started = performance.now();
   let rewardSum = 0;
   let rewardCount = 0;
-  try {
-    for (const instance of instances) {
-      input.signal?.throwIfAborted();
-      if (done.has(instance.instanceId)) {
-        progress.resumed++;
-        input.onProgress?.({ ...progress });
-        continue;
-      }
-      let prompt: string;
-      let samples: Awaited<ReturnType<OnnxPolicy["sample"]>>;
-      try {
-        const repair = buildRepairPrompt(instance, {
-          maxPromptTokens: budget,
-          countTokens: policy.tokenizer.countTokens,
-        });
-        prompt = policy.tokenizer.applyChatTemplate(repair.messages, { addGenerationPrompt: true });
-        samples = await policy.sample([prompt], {
-          n: options.n,
-          temperature: options.temperature,
-          topP: options.topP,
-          topK: options.topK,
-          maxTokens: options.maxTokens,
-          seed: instanceSeed(options.seed, instance.instanceId),
-        });
-      } catch (error) {
-        if (!(error instanceof PromptBudgetError || error instanceof PolicyInputError)) throw error;
-        progress.overBudget++;
-        skipped.push({ instanceId: instance.instanceId, reason: error.message });
-        input.onProgress?.({ ...progress });
-        continue;
-      }
-      const [group] = samples;
-      if (!group) continue;
-      const rewards = group.samples.map(
-        (sample) =>
-          calculateSearchReplaceReward(instance.codeContext, instance.oracleNewContent, sample.text).reward,
-      );
-      await writer.write({
+
+  const roll = async (instance: RlInstance): Promise<Outcome> => {
+    if (done.has(instance.instanceId)) return { kind: "resumed" };
+    let prompt: string;
+    let groups: SampleGroup[];
+    try {
+      const repair = buildRepairPrompt(instance, {
+        maxPromptTokens: budget,
+        countTokens: tokenizer.countTokens,
+      });
+      prompt = tokenizer.applyChatTemplate(repair.messages, { addGenerationPrompt: true });
+      groups = await policy.sample([prompt], {
+        n: options.n,
+        temperature: options.temperature,
+        topP: options.topP,
+        topK: options.topK,
+        maxTokens: options.maxTokens,
+        seed: instanceSeed(options.seed, instance.instanceId),
+      });
+    } catch (error) {
+      if (!(error instanceof PromptBudgetError || error instanceof PolicyInputError)) throw error;
+      return { kind: "skipped", reason: error.message };
+    }
+    const [group] = groups;
+    if (!group) throw new PolicyInputError(`${policy.model} returned no group for ${instance.instanceId}`);
+    const rewards = group.samples.map(
+      (sample) =>
+        calculateSearchReplaceReward(instance.codeContext, instance.oracleNewContent, sample.text).reward,
+    );
+    return {
+      kind: "group",
+      group: {
         instanceId: instance.instanceId,
         prompt,
         promptTokenIds: group.promptTokenIds,
         model: policy.model,
         samples: group.samples,
         rewards,
-      });
-      progress.groups++;
-      progress.tokens += group.samples.reduce((sum, sample) => sum + sample.tokenIds.length, 0);
-      progress.tokensPerSecond = progress.tokens / ((performance.now() - started) / 1000);
-      rewardSum += rewards.reduce((a, b) => a + b, 0);
-      rewardCount += rewards.length;
-      progress.meanReward = rewardSum / Math.max(1, rewardCount);
+      },
+      rewards,
+      tokens: group.samples.reduce((sum, sample) => sum + sample.tokenIds.length, 0),
+    };
+  };
+
+  const writer = await JsonlWriter.open(options.out, RolloutGroup, { append: true });
+  // A window of at most `concurrency` instances in flight, finished in input order.
+  const inFlight: Array<{ instance: RlInstance; outcome: Promise<Outcome> }> = [];
+  let next = 0;
+  try {
+    while (next < instances.length || inFlight.length > 0) {
+      while (next < instances.length && inFlight.length < options.concurrency) {
+        input.signal?.throwIfAborted();
+        const instance = instances[next++] as RlInstance;
+        const outcome = roll(instance);
+        outcome.catch(() => {}); // awaited below in order; this only keeps a later failure from going unhandled
+        inFlight.push({ instance, outcome });
+      }
+      const head = inFlight.shift();
+      if (!head) break;
+      const outcome = await head.outcome;
+      input.signal?.throwIfAborted();
+      if (outcome.kind === "resumed") progress.resumed++;
+      else if (outcome.kind === "skipped") {
+        progress.overBudget++;
+        skipped.push({ instanceId: head.instance.instanceId, reason: outcome.reason });
+      } else {
+        await writer.write(outcome.group);
+        progress.groups++;
+        progress.tokens += outcome.tokens;
+        progress.tokensPerSecond = progress.tokens / ((performance.now() - started) / 1000);
+        rewardSum += outcome.rewards.reduce((a, b) => a + b, 0);
+        rewardCount += outcome.rewards.length;
+        progress.meanReward = rewardSum / Math.max(1, rewardCount);
+      }
       input.onProgress?.({ ...progress });
     }
   } finally {
+    await Promise.allSettled(inFlight.map((f) => f.outcome));
     await writer.close();
-    await policy.close();
   }
   return { ...progress, out: options.out, skipped };
 }
