@@ -14,6 +14,8 @@ export {
   buildLocalizationPrompts,
   buildReproductionConversation,
   type LocalizationPrompts,
+  type LocalizationView,
+  localizationView,
   type PromptBudget,
 } from "./agentless/prompts.js";
 export { isValidPython, normalizePython } from "./agentless/python-syntax.js";
@@ -24,6 +26,7 @@ export {
   listRepositoryFiles,
   localizableFiles,
   readRepositoryFiles,
+  renderRepositoryList,
   renderRepositoryTree,
 } from "./agentless/repository-view.js";
 export {
@@ -39,12 +42,20 @@ export {
 } from "./agentless/reproduction.js";
 export { RepairCandidate, type RerankDecision, rerankCandidates } from "./agentless/rerank.js";
 export {
+  AGENTLESS_STAGES,
+  AgentlessCounts,
   AgentlessInputError,
   type AgentlessProgress,
   type AgentlessRun,
   type AgentlessStage,
+  countCandidates,
   InstanceStages,
   InstanceTrace,
+  LocalizeRecord,
+  mergeLocalizations,
+  RegressionRecord,
+  RepairRecord,
+  ReproduceRecord,
   type RunAgentlessOptions,
   runAgentless,
 } from "./agentless/run-agentless.js";

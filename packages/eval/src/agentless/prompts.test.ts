@@ -7,18 +7,46 @@ const files = Array.from({ length: 200 }, (_, i) => `pkg/mod${i % 10}/file_${i}.
 ]);
 
 describe("Agentless prompts", () => {
-  it("shows the whole tree when it fits, and shuffled views for later samples", () => {
+  it("shows the whole tree when it fits, and reformatted, shuffled views for later samples", () => {
     const prompts = buildLocalizationPrompts("the tokens parser fails", files, {
       maxPromptTokens: 100_000,
-      samples: 3,
+      samples: 4,
       maxFiles: 3,
     });
     expect(prompts.droppedFiles).toEqual([]);
-    const [first, second, third] = prompts.conversations.map((c) => c[1]!.content);
+    expect(prompts.views).toEqual(["tree", "shuffled-list", "shuffled-tree", "shuffled-list"]);
+    const [first, second, third, fourth] = prompts.conversations.map((c) => c[1]!.content);
     expect(first).toContain("    tokens.py");
-    expect(second).not.toBe(first);
-    expect(third).not.toBe(second);
-    expect([...second!.split("\n")].sort()).toEqual([...first!.split("\n")].sort());
+    // a flat list of full paths, not in sorted order
+    expect(second).toContain("\npkg/parser/tokens.py\n");
+    expect(second).not.toContain("    tokens.py");
+    const listed = (text: string) => text.split("\n").filter((l) => l.startsWith("pkg/"));
+    expect(listed(second!)).not.toEqual([...listed(second!)].sort());
+    expect([...listed(second!)].sort()).toEqual([...files].sort());
+    expect(listed(fourth!)).not.toEqual(listed(second!));
+    // the shuffled tree: the same lines as the sorted one, in another order
+    expect(third).not.toBe(first);
+    expect([...third!.split("\n")].sort()).toEqual([...first!.split("\n")].sort());
+  });
+
+  it("fits the largest view (the flat list) to the budget, and refuses an issue that alone overflows", () => {
+    const one = buildLocalizationPrompts("the tokens parser fails", files, {
+      maxPromptTokens: 4_000,
+      samples: 1,
+      maxFiles: 3,
+    });
+    const two = buildLocalizationPrompts("the tokens parser fails", files, {
+      maxPromptTokens: 4_000,
+      samples: 2,
+      maxFiles: 3,
+    });
+    expect(one.tokens).toBeLessThanOrEqual(4_000);
+    expect(two.tokens).toBeLessThanOrEqual(4_000);
+    // full paths take more room than the tree, so the two-view run shows fewer files
+    expect(two.droppedFiles.length).toBeGreaterThan(one.droppedFiles.length);
+    expect(() =>
+      buildLocalizationPrompts("x".repeat(5_000), files, { maxPromptTokens: 4_000, samples: 1, maxFiles: 3 }),
+    ).toThrow(PromptBudgetError);
   });
 
   it("leaves out the files least related to the issue until the tree fits", () => {

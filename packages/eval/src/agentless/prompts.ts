@@ -1,13 +1,14 @@
 import {
   buildRepairPrompt,
   type ChatMessage,
+  PromptBudgetError,
   type RepairPrompt,
   SYSTEM_PROMPT,
   seededUniform,
   type TokenCounter,
 } from "@swerl/rollout";
 import { buildLocalizationPrompt } from "./localization.js";
-import { renderRepositoryTree } from "./repository-view.js";
+import { renderRepositoryList, renderRepositoryTree } from "./repository-view.js";
 import { buildReproductionPrompt } from "./reproduction.js";
 
 export interface PromptBudget {
@@ -18,8 +19,10 @@ export interface PromptBudget {
 }
 
 export interface LocalizationPrompts {
-  /** One conversation per localization sample (sample 0 shows the tree sorted, later ones shuffled). */
+  /** One conversation per localization sample (sample 0 shows the tree sorted, later ones reformatted and shuffled). */
   conversations: ChatMessage[][];
+  /** The view each conversation shows. */
+  views: LocalizationView[];
   /** Source files left out of the tree to meet the budget, least relevant first. */
   droppedFiles: string[];
   /** Tokens of the largest conversation. */
@@ -54,33 +57,58 @@ function shuffler(seed: number, sample: number): (names: string[]) => string[] {
   };
 }
 
+/** How a localization sample's view of the tree is laid out. */
+export type LocalizationView = "tree" | "shuffled-tree" | "shuffled-list";
+
+/**
+ * The view of sample `sample`: sample 0 the sorted indented tree; later samples alternate a flat list of
+ * full paths (odd samples) and the indented tree (even samples), both with a seeded shuffle.
+ */
+export function localizationView(sample: number): LocalizationView {
+  if (sample === 0) return "tree";
+  return sample % 2 === 1 ? "shuffled-list" : "shuffled-tree";
+}
+
 /**
  * The localization conversations of one instance: the system prompt of the repair task (think, then
- * answer) and the issue with the repository tree. Sample 0 lists the tree sorted; each later sample
- * shuffles siblings (seeded), so several samples see differently ordered views of the same files.
- * When the tree does not fit the budget, the files whose path shares the fewest words with the issue are
- * left out (fewest first; then the later path) until it fits.
+ * answer) and the issue with the repository's files. Sample 0 lists the tree sorted; later samples see
+ * reformatted and reshuffled views of the same files (see `localizationView`), so several samples do not
+ * all read the same text. When the largest view does not fit the budget, the files whose path shares the
+ * fewest words with the issue are left out (fewest first; then the later path) until it fits; when the
+ * issue alone does not fit, `PromptBudgetError`.
  */
 export function buildLocalizationPrompts(
   problemStatement: string,
   files: readonly string[],
-  options: PromptBudget & { samples: number; maxFiles: number; seed?: number },
+  options: PromptBudget & { samples: number; maxFiles: number; seed?: number; instanceId?: string },
 ): LocalizationPrompts {
   const count = options.countTokens ?? chars;
-  const conversation = (shown: readonly string[], order?: (n: string[]) => string[]): ChatMessage[] => [
+  const views = Array.from({ length: options.samples }, (_, sample) => localizationView(sample));
+  const conversation = (
+    shown: readonly string[],
+    view: LocalizationView,
+    order?: (n: string[]) => string[],
+  ): ChatMessage[] => [
     { role: "system", content: SYSTEM_PROMPT },
     {
       role: "user",
       content: buildLocalizationPrompt(
         problemStatement,
-        renderRepositoryTree(shown, order),
+        view === "shuffled-list" ? renderRepositoryList(shown, order) : renderRepositoryTree(shown, order),
         options.maxFiles,
       ),
     },
   ];
+  // shuffling changes no line, so the sorted layouts measure every view
+  const layouts = [...new Set(views.map((v) => (v === "shuffled-list" ? "shuffled-list" : "tree")))] as const;
+  const largest = (shown: readonly string[]) =>
+    Math.max(...layouts.map((view) => conversationTokens(conversation(shown, view), count)));
   let shown = [...files];
   let droppedFiles: string[] = [];
-  if (conversationTokens(conversation(shown), count) > options.maxPromptTokens) {
+  if (largest(shown) > options.maxPromptTokens) {
+    const empty = largest([]);
+    if (empty > options.maxPromptTokens)
+      throw new PromptBudgetError(options.instanceId ?? "localization", empty, options.maxPromptTokens);
     const words = new Set(problemStatement.toLowerCase().split(/[^a-z0-9]+/));
     // most relevant first; keep the longest prefix of this order that fits (binary search)
     const ranked = [...files].sort((a, b) => relevance(b, words) - relevance(a, words) || (a < b ? -1 : 1));
@@ -88,17 +116,17 @@ export function buildLocalizationPrompts(
     let hi = ranked.length;
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
-      if (conversationTokens(conversation(ranked.slice(0, mid)), count) <= options.maxPromptTokens) lo = mid;
+      if (largest(ranked.slice(0, mid)) <= options.maxPromptTokens) lo = mid;
       else hi = mid - 1;
     }
     shown = ranked.slice(0, lo).sort();
     droppedFiles = ranked.slice(lo).reverse();
   }
-  const conversations = Array.from({ length: options.samples }, (_, sample) =>
-    conversation(shown, sample === 0 ? undefined : shuffler(options.seed ?? 0, sample)),
+  const conversations = views.map((view, sample) =>
+    conversation(shown, view, sample === 0 ? undefined : shuffler(options.seed ?? 0, sample)),
   );
   const tokens = Math.max(...conversations.map((c) => conversationTokens(c, count)));
-  return { conversations, droppedFiles, tokens };
+  return { conversations, views, droppedFiles, tokens };
 }
 
 /**

@@ -92,6 +92,17 @@ export function renderRepositoryTree(
   return lines.join("\n");
 }
 
+/**
+ * The same paths as a flat list, one full path per line: the reformatted view later localization
+ * samples alternate with the tree. `order` reshuffles the lines.
+ */
+export function renderRepositoryList(
+  paths: readonly string[],
+  order: (names: string[]) => string[] = (n) => n,
+): string {
+  return order([...paths].sort()).join("\n");
+}
+
 /** The contents of some files of a commit, read from a (bare) git repository; missing files are left out. */
 export async function readRepositoryFiles(
   gitDir: string,

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { OpenAIPolicy, ReplayPolicy, type RunningPolicyServer, startPolicyServer } from "@swerl/rollout";
@@ -148,6 +148,11 @@ const script2 = [
 ];
 const replay = new ReplayPolicy(
   [
+    // the flat-list views (the only ones that spell out "calc/util.py") also name util.py and a made-up path
+    {
+      match: ["Decide which files must be edited", ADD_ISSUE, "\ncalc/util.py"],
+      responses: [answer("```\ncalc/made_up.py\ncalc/util.py\ncalc/ops.py\n```")],
+    },
     { match: ["Decide which files must be edited", ADD_ISSUE], responses: [answer("```\ncalc/ops.py\n```")] },
     { match: ["We are currently solving", ADD_ISSUE], responses: script1 },
     {
@@ -195,7 +200,7 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
   it("makes every stage's choice by the rules, writes the files the report reads, and resumes", async () => {
     const policy = await OpenAIPolicy.connect({ baseUrl: server.url });
     const outDir = join(dir, "agentless");
-    const stagesSeen = new Set<string>();
+    const stagesSeen: string[] = [];
     const run = await runAgentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
@@ -204,23 +209,39 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
       outDir,
       samples: 6,
       tests: 2,
-      onProgress: (p) => stagesSeen.add(p.stage),
+      onProgress: (p) => {
+        if (p.phase !== "instance") stagesSeen.push(`${p.stage}:${p.phase}`);
+      },
     });
-    expect([...stagesSeen].sort()).toEqual([
-      "done",
-      "localize",
-      "regression",
-      "repair",
-      "reproduce",
-      "rerank",
+    // stage by stage over all instances, each bracketed by start and end
+    expect(stagesSeen).toEqual([
+      "localize:start",
+      "localize:end",
+      "repair:start",
+      "repair:end",
+      "reproduce:start",
+      "reproduce:end",
+      "regression:start",
+      "regression:end",
+      "rerank:start",
+      "rerank:end",
     ]);
+    expect(run.stageStatus).toEqual({
+      localize: { ran: 2, resumed: 0, skipped: 0 },
+      repair: { ran: 2, resumed: 0, skipped: 0 },
+      reproduce: { ran: 2, resumed: 0, skipped: 0 },
+      regression: { ran: 2, resumed: 0, skipped: 0 },
+      rerank: { ran: 2, resumed: 0, skipped: 0 },
+    });
 
-    // localization: right file for 1, a wrong real file for 2 (the made-up path is dropped)
+    // localization: 4 views (min(K, 4)), votes merged: ops.py (4 votes) before util.py (2), the made-up
+    // path dropped; right file for 1, a wrong real file for 2 (the made-up path is dropped)
     expect(run.localization).toEqual({ instances: 2, allFound: 1, anyFound: 1, noneFound: 1 });
     expect(JSON.parse(await readFile(join(outDir, "localization.json"), "utf8"))).toEqual(run.localization);
     const [one, two] = run.stages;
     expect(one!.localization).toMatchObject({
-      files: ["calc/ops.py"],
+      samples: 4,
+      files: ["calc/ops.py", "calc/util.py"],
       goldFiles: ["calc/ops.py"],
       outcome: "all",
     });
@@ -259,6 +280,7 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     const trace1 = JSON.parse(
       await readFile(join(outDir, "instances", "demo__calc-1.json"), "utf8"),
     ) as InstanceTrace;
+    expect(trace1.localization.views).toEqual(["tree", "shuffled-list", "shuffled-tree", "shuffled-list"]);
     expect(trace1.decision.scores).toEqual([
       { sample: 0, regressions: 0, reproductionPasses: 0, votes: 1 },
       { sample: 1, regressions: 1, reproductionPasses: 0, votes: 1 },
@@ -276,8 +298,26 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
       [5, 4],
     ]);
 
+    // counts per stage, summed over the instances
+    expect(run.counts).toMatchObject({
+      instances: 2,
+      localize: { samples: 8, localized: 2, files: 3 },
+      repair: { samples: 12, nonEmpty: 9, unique: 5, instancesWithCandidates: 2 },
+      reproduce: { samples: 4, extracted: 4, reproducing: 3, instancesWithTest: 2 },
+      regression: { instancesTested: 2, candidatesTested: 5, withoutRegressions: 4 },
+      rerank: { predictions: 2, nonEmpty: 2, decidedBy: { reproduction: 1, majority: 1 } },
+    });
+    expect(JSON.parse(await readFile(join(outDir, "summary.json"), "utf8")).counts).toEqual(run.counts);
+
     // predictions, graded by the harness: the right policy resolves instance 1, the wrong one does not
+    expect(run.predictionsPath).toBe(join(outDir, "all_preds.jsonl"));
     const predictions = await readAllRecords(run.predictionsPath, Prediction);
+    // the official format: exactly these three keys per line
+    const lines = (await readFile(run.predictionsPath, "utf8")).trim().split("\n");
+    expect(lines.map((l) => Object.keys(JSON.parse(l)).sort())).toEqual([
+      ["instance_id", "model_name_or_path", "model_patch"],
+      ["instance_id", "model_name_or_path", "model_patch"],
+    ]);
     expect(predictions.map((p) => p.model_name_or_path)).toEqual(["scripted-demo", "scripted-demo"]);
     expect(predictions[0]!.model_patch).toContain("+    return a + b\n");
     expect(predictions[1]!.model_patch).toContain("+LIMIT = 20\n");
@@ -308,6 +348,59 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     });
     expect(again.resumed).toBe(2);
     expect(again.stages).toEqual(run.stages);
+    expect(again.stageStatus.localize).toEqual({ ran: 0, resumed: 2, skipped: 0 });
     expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(before);
+
+    // resume per stage: a lost regression file reruns only that stage of that instance (no policy call) ...
+    await rm(join(outDir, "instances", "demo__calc-2", "regression.json"));
+    const third = await runAgentless({
+      dataset: join(dir, "bench.jsonl"),
+      reposDir: join(dir, "repos"),
+      policy,
+      outDir,
+      samples: 6,
+      tests: 2,
+    });
+    expect(third.stageStatus).toMatchObject({
+      localize: { ran: 0, resumed: 2 },
+      repair: { ran: 0, resumed: 2 },
+      reproduce: { ran: 0, resumed: 2 },
+      regression: { ran: 1, resumed: 1 },
+      rerank: { ran: 1, resumed: 1 },
+    });
+    expect(third.resumed).toBe(1);
+    expect(third.stages).toEqual(run.stages);
+    expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(before);
+    // ... and a lost reproduce file asks the policy for the tests again and reruns what depends on them
+    await rm(join(outDir, "instances", "demo__calc-1", "reproduce.json"));
+    const fourth = await runAgentless({
+      dataset: join(dir, "bench.jsonl"),
+      reposDir: join(dir, "repos"),
+      policy,
+      outDir,
+      samples: 6,
+      tests: 2,
+    });
+    expect(fourth.stageStatus).toMatchObject({
+      repair: { ran: 0, resumed: 2 },
+      reproduce: { ran: 1, resumed: 1 },
+      regression: { ran: 1, resumed: 1 },
+    });
+    expect(fourth.stages).toEqual(run.stages);
+    expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(before + 1);
+    // a changed configuration recomputes from the start
+    const fewer = await runAgentless({
+      dataset: join(dir, "bench.jsonl"),
+      reposDir: join(dir, "repos"),
+      policy,
+      outDir,
+      samples: 6,
+      tests: 0,
+      regression: false,
+    });
+    expect(fewer.stageStatus.localize).toEqual({ ran: 2, resumed: 0, skipped: 0 });
+    expect(fewer.stageStatus.reproduce).toEqual({ ran: 0, resumed: 0, skipped: 2 });
+    // without tests, the fix's two layouts outvote the others
+    expect(fewer.stages[0]!.rerank).toEqual({ chosen: 2, decidedBy: "majority" });
   });
 });

@@ -43,16 +43,23 @@ export class AgentlessInputError extends SwerlError {
   }
 }
 
-export type AgentlessStage = "localize" | "repair" | "reproduce" | "regression" | "rerank" | "done";
+/** The stages, in the order they run over all instances. */
+export const AGENTLESS_STAGES = ["localize", "repair", "reproduce", "regression", "rerank"] as const;
+export type AgentlessStage = (typeof AGENTLESS_STAGES)[number];
 
+/**
+ * Progress of a run: each stage runs over every instance before the next starts. `start` and `end` bracket
+ * a stage; `instance` says one instance finished it: computed (`ran`), read back from its stage file
+ * (`resumed`), or had nothing to do (`skipped`, e.g. no candidates to test).
+ */
 export interface AgentlessProgress {
-  instanceId: string;
   stage: AgentlessStage;
-  /** Instances finished (resumed ones included) and in total. */
+  phase: "start" | "instance" | "end";
+  /** Instances finished in this stage so far, and in total. */
   done: number;
   total: number;
-  /** True when the instance's trace was already on disk and nothing was recomputed. */
-  resumed?: boolean;
+  instanceId?: string;
+  status?: "ran" | "resumed" | "skipped";
 }
 
 export interface RunAgentlessOptions {
@@ -131,23 +138,88 @@ export const InstanceStages = z.object({
     })
     .nullable(),
   rerank: z.object({ chosen: z.number().int().nullable(), decidedBy: z.string() }),
-  /** Why the instance has no candidates at all (prompt over budget, no spec), when that happened. */
+  /** Why the instance has no candidates or no tests (prompt over budget, no spec), when that happened. */
   note: z.string().optional(),
 });
 export type InstanceStages = z.infer<typeof InstanceStages>;
 
-/** Everything one instance did, written to `instances/<id>.json`; its presence makes the instance resumable. */
+const RepairedSample = RepairCandidate.extend({
+  status: RepairStatus,
+  detail: z.string().optional(),
+  response: z.string(),
+});
+
+/** What the localize stage leaves in `instances/<id>/localize.json`. */
+export const LocalizeRecord = z.object({
+  config: z.string(),
+  views: z.array(z.string()),
+  responses: z.array(z.string()),
+  /** The merged localization: real paths, most voted first. */
+  files: z.array(z.string()),
+  shownFiles: z.number().int(),
+  droppedFiles: z.array(z.string()),
+  goldFiles: z.array(z.string()),
+  outcome: LocalizationOutcome,
+  note: z.string().optional(),
+});
+export type LocalizeRecord = z.infer<typeof LocalizeRecord>;
+
+/** What the repair stage leaves in `instances/<id>/repair.json`. */
+export const RepairRecord = z.object({
+  config: z.string(),
+  shownFiles: z.array(z.string()),
+  promptTokens: z.number().int().nullable(),
+  droppedFiles: z.array(z.string()),
+  candidates: z.array(RepairedSample),
+  note: z.string().optional(),
+});
+export type RepairRecord = z.infer<typeof RepairRecord>;
+
+/** What the reproduce stage leaves in `instances/<id>/reproduce.json` (`ran: false` when it had nothing to do). */
+export const ReproduceRecord = z.object({
+  config: z.string(),
+  ran: z.boolean(),
+  tests: z.array(
+    z.object({
+      sample: z.number().int(),
+      script: z.string().nullable(),
+      onOriginal: ReproductionVerdict.nullable(),
+    }),
+  ),
+  /** Samples of the selected tests: reproducing on the original code, most agreed-upon. */
+  selected: z.array(z.number().int()),
+  note: z.string().optional(),
+});
+export type ReproduceRecord = z.infer<typeof ReproduceRecord>;
+
+/** What the regression stage leaves in `instances/<id>/regression.json`: the suite and each distinct candidate's results. */
+export const RegressionRecord = z.object({
+  config: z.string(),
+  ran: z.boolean(),
+  suite: z.array(z.string()).nullable(),
+  results: z.array(
+    z.object({
+      normalizedKey: z.string(),
+      regressions: z.number().int().nullable(),
+      reproductionPasses: z.number().int().nullable(),
+    }),
+  ),
+  note: z.string().optional(),
+});
+export type RegressionRecord = z.infer<typeof RegressionRecord>;
+
+/** Everything one instance did, written to `instances/<id>.json` by the rerank stage. */
 export const InstanceTrace = z.object({
   instanceId: z.string(),
   model: z.string(),
+  config: z.string(),
   stages: InstanceStages,
-  localization: z.object({ responses: z.array(z.string()), droppedFiles: z.array(z.string()) }),
-  repair: z.object({
-    shownFiles: z.array(z.string()),
-    candidates: z.array(
-      RepairCandidate.extend({ status: RepairStatus, detail: z.string().optional(), response: z.string() }),
-    ),
+  localization: z.object({
+    views: z.array(z.string()),
+    responses: z.array(z.string()),
+    droppedFiles: z.array(z.string()),
   }),
+  repair: z.object({ shownFiles: z.array(z.string()), candidates: z.array(RepairedSample) }),
   reproduction: z.array(
     z.object({
       sample: z.number().int(),
@@ -172,15 +244,65 @@ export const InstanceTrace = z.object({
 });
 export type InstanceTrace = z.infer<typeof InstanceTrace>;
 
+/** Candidate counts per stage over all instances (`summary.json`). */
+export const AgentlessCounts = z.object({
+  instances: z.number().int(),
+  localize: z.object({
+    samples: z.number().int(),
+    /** Instances whose localization kept at least one real file. */
+    localized: z.number().int(),
+    files: z.number().int(),
+  }),
+  repair: z.object({
+    samples: z.number().int(),
+    byStatus: z.record(RepairStatus, z.number().int()),
+    nonEmpty: z.number().int(),
+    /** Distinct candidates after normalization, summed over instances. */
+    unique: z.number().int(),
+    instancesWithCandidates: z.number().int(),
+  }),
+  reproduce: z.object({
+    samples: z.number().int(),
+    extracted: z.number().int(),
+    reproducing: z.number().int(),
+    instancesWithTest: z.number().int(),
+  }),
+  regression: z.object({
+    instancesTested: z.number().int(),
+    candidatesTested: z.number().int(),
+    withoutRegressions: z.number().int(),
+  }),
+  rerank: z.object({
+    predictions: z.number().int(),
+    nonEmpty: z.number().int(),
+    decidedBy: z.record(z.string(), z.number().int()),
+  }),
+});
+export type AgentlessCounts = z.infer<typeof AgentlessCounts>;
+
+/** The summary a run returns and writes to `summary.json`. */
 export interface AgentlessRun {
+  /** `all_preds.jsonl` in the official predictions format. */
   predictionsPath: string;
   localization: LocalizationRates;
+  counts: AgentlessCounts;
   stages: InstanceStages[];
+  /** Instances whose every stage was read back from disk. */
   resumed: number;
+  /** Per stage: instances computed, read back, or with nothing to do. */
+  stageStatus: Record<AgentlessStage, { ran: number; resumed: number; skipped: number }>;
+}
+
+function safeId(instanceId: string): string {
+  return instanceId.replace(/[^\w.-]+/g, "_");
 }
 
 function traceFile(outDir: string, instanceId: string): string {
-  return path.join(outDir, "instances", `${instanceId.replace(/[^\w.-]+/g, "_")}.json`);
+  return path.join(outDir, "instances", `${safeId(instanceId)}.json`);
+}
+
+function stageFile(outDir: string, instanceId: string, stage: AgentlessStage): string {
+  return path.join(outDir, "instances", safeId(instanceId), `${stage}.json`);
 }
 
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
@@ -188,6 +310,23 @@ async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
   await rename(tmp, file);
+}
+
+/** A stage file written by a run with the same configuration, or null (absent, broken, or another configuration). */
+async function readStage<S extends z.ZodType<{ config: string }>>(
+  file: string,
+  schema: S,
+  config: string,
+): Promise<z.output<S> | null> {
+  if (!existsSync(file)) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, "utf8"));
+  } catch {
+    return null;
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success && parsed.data.config === config ? parsed.data : null;
 }
 
 async function loadSpecs(file: string): Promise<void> {
@@ -219,7 +358,7 @@ function specFor(repo: string): RepositoryTestSpec | undefined {
 }
 
 /** Files ranked by how many localization samples named them, then by their best rank in a sample. */
-function mergeLocalizations(lists: readonly string[][], maxFiles: number): string[] {
+export function mergeLocalizations(lists: readonly string[][], maxFiles: number): string[] {
   const score = new Map<string, { votes: number; best: number; first: number }>();
   lists.forEach((list, sample) => {
     list.forEach((file, rank) => {
@@ -261,187 +400,240 @@ interface ResolvedOptions {
   reproductionTimeoutMs: number;
 }
 
-async function runInstance(
-  instance: SweBenchInstance,
-  options: RunAgentlessOptions,
-  resolved: ResolvedOptions,
-  executor: Executor,
-  stage: (stage: AgentlessStage) => void,
-): Promise<InstanceTrace> {
-  const { policy, signal } = options;
-  const id = instance.instance_id;
-  const mirror = path.join(options.reposDir, mirrorDirectoryName(instance.repo));
-  if (!existsSync(mirror))
-    throw new AgentlessInputError(
-      `${id}: no mirror of ${instance.repo} at ${mirror} (expected a bare git repository)`,
+/** The distinct non-empty candidates: normalized key -> patch of its earliest sample. */
+function uniqueCandidates(candidates: readonly z.infer<typeof RepairedSample>[]): Map<string, string> {
+  const unique = new Map<string, string>();
+  for (const c of candidates)
+    if (c.status === "ok" && !unique.has(c.normalizedKey)) unique.set(c.normalizedKey, c.patch);
+  return unique;
+}
+
+/** The repair prompt's files and their base contents, as the repair and reproduce stages both need them. */
+async function shownContext(
+  mirror: string,
+  commit: string,
+  shown: readonly string[],
+): Promise<Record<string, string>> {
+  const contents = await readRepositoryFiles(mirror, commit, shown);
+  return Object.fromEntries(shown.map((p) => [p, contents[p] ?? ""]));
+}
+
+class InstanceRunner {
+  readonly mirror: string;
+  readonly id: string;
+
+  constructor(
+    readonly instance: SweBenchInstance,
+    readonly options: RunAgentlessOptions,
+    readonly resolved: ResolvedOptions,
+    readonly config: string,
+  ) {
+    this.id = instance.instance_id;
+    this.mirror = path.join(options.reposDir, mirrorDirectoryName(instance.repo));
+  }
+
+  get #sampling() {
+    return { maxTokens: this.resolved.maxTokens, seed: this.resolved.seed };
+  }
+
+  get #budget() {
+    return { maxPromptTokens: this.resolved.maxPromptTokens, countTokens: this.resolved.countTokens };
+  }
+
+  async localize(): Promise<LocalizeRecord> {
+    const { instance, resolved, options } = this;
+    const allFiles = await listRepositoryFiles(this.mirror, instance.base_commit);
+    const files = localizableFiles(allFiles, instance.repo);
+    const goldFiles = patchFiles(instance.patch);
+    let loc: ReturnType<typeof buildLocalizationPrompts>;
+    try {
+      loc = buildLocalizationPrompts(instance.problem_statement, files, {
+        ...this.#budget,
+        samples: resolved.localizationSamples,
+        maxFiles: resolved.maxFiles,
+        seed: resolved.seed,
+        instanceId: this.id,
+      });
+    } catch (error) {
+      if (!(error instanceof PromptBudgetError)) throw error;
+      return {
+        config: this.config,
+        views: [],
+        responses: [],
+        files: [],
+        shownFiles: 0,
+        droppedFiles: files,
+        goldFiles,
+        outcome: localizationOutcome([], goldFiles),
+        note: error.message,
+      };
+    }
+    const prompts = loc.conversations.map(resolved.render);
+    // the first view greedy, the other views sampled
+    const [first] = await options.policy.sample(prompts.slice(0, 1), {
+      ...this.#sampling,
+      n: 1,
+      temperature: 0,
+    });
+    const rest =
+      prompts.length > 1
+        ? await options.policy.sample(prompts.slice(1), {
+            ...this.#sampling,
+            n: 1,
+            temperature: resolved.temperature,
+          })
+        : [];
+    const responses = [first, ...rest].map((g) => g?.samples[0]?.text ?? "");
+    const localized = mergeLocalizations(
+      responses.map((r) => parseLocalizedFiles(r, files, resolved.maxFiles)),
+      resolved.maxFiles,
     );
-  const budget = { maxPromptTokens: resolved.maxPromptTokens, countTokens: resolved.countTokens };
-  const sampling = { maxTokens: resolved.maxTokens, seed: resolved.seed };
-
-  // 1. localization
-  stage("localize");
-  const allFiles = await listRepositoryFiles(mirror, instance.base_commit);
-  const files = localizableFiles(allFiles, instance.repo);
-  const goldFiles = patchFiles(instance.patch);
-  const loc = buildLocalizationPrompts(instance.problem_statement, files, {
-    ...budget,
-    samples: resolved.localizationSamples,
-    maxFiles: resolved.maxFiles,
-    seed: resolved.seed,
-  });
-  const locGroups = await policy.sample(loc.conversations.map(resolved.render), {
-    ...sampling,
-    n: 1,
-    temperature: resolved.localizationSamples === 1 ? 0 : resolved.temperature,
-  });
-  const locResponses = locGroups.map((g) => g.samples[0]?.text ?? "");
-  const localized = mergeLocalizations(
-    locResponses.map((r) => parseLocalizedFiles(r, files, resolved.maxFiles)),
-    resolved.maxFiles,
-  );
-  const outcome = localizationOutcome(localized, goldFiles);
-  throwIfAborted(signal);
-
-  const stages: InstanceStages = {
-    instanceId: id,
-    localization: {
-      samples: resolved.localizationSamples,
-      shownFiles: files.length - loc.droppedFiles.length,
-      droppedFiles: loc.droppedFiles.length,
+    return {
+      config: this.config,
+      views: loc.views,
+      responses,
       files: localized,
+      shownFiles: files.length - loc.droppedFiles.length,
+      droppedFiles: loc.droppedFiles,
       goldFiles,
-      outcome,
-    },
-    repair: {
-      samples: 0,
-      promptTokens: null,
-      droppedFiles: [],
-      byStatus: countStatuses([]),
-      nonEmpty: 0,
-      unique: 0,
-    },
-    reproduction: null,
-    regression: null,
-    rerank: { chosen: null, decidedBy: "all-empty" },
-  };
-  const trace: InstanceTrace = {
-    instanceId: id,
-    model: policy.model,
-    stages,
-    localization: { responses: locResponses, droppedFiles: loc.droppedFiles },
-    repair: { shownFiles: [], candidates: [] },
-    reproduction: [],
-    regressionSuite: null,
-    decision: { chosen: null, decidedBy: "all-empty", scores: [] },
-    prediction: { instance_id: id, model_name_or_path: policy.model, model_patch: "" },
-  };
-  if (localized.length === 0) {
-    stages.note = "localization named no file of the repository";
-    return trace;
+      outcome: localizationOutcome(localized, goldFiles),
+      note: localized.length === 0 ? "localization named no file of the repository" : undefined,
+    };
   }
 
-  // 2. repair
-  stage("repair");
-  const contents = await readRepositoryFiles(mirror, instance.base_commit, localized);
-  let prompt: ReturnType<typeof buildAgentlessRepairPrompt>;
-  try {
-    prompt = buildAgentlessRepairPrompt(id, instance.problem_statement, localized, contents, budget);
-  } catch (error) {
-    if (!(error instanceof PromptBudgetError)) throw error;
-    stages.note = error.message;
-    return trace;
+  async repair(localization: LocalizeRecord): Promise<RepairRecord | null> {
+    const { instance, resolved, options } = this;
+    if (localization.files.length === 0) return null;
+    const contents = await readRepositoryFiles(this.mirror, instance.base_commit, localization.files);
+    let prompt: ReturnType<typeof buildAgentlessRepairPrompt>;
+    try {
+      prompt = buildAgentlessRepairPrompt(
+        this.id,
+        instance.problem_statement,
+        localization.files,
+        contents,
+        this.#budget,
+      );
+    } catch (error) {
+      if (!(error instanceof PromptBudgetError)) throw error;
+      return {
+        config: this.config,
+        shownFiles: [],
+        promptTokens: null,
+        droppedFiles: [],
+        candidates: [],
+        note: error.message,
+      };
+    }
+    const codeContext = Object.fromEntries(prompt.shownFiles.map((p) => [p, contents[p] ?? ""]));
+    const [group] = await options.policy.sample([resolved.render(prompt.messages)], {
+      ...this.#sampling,
+      n: resolved.samples,
+      temperature: resolved.temperature,
+    });
+    const repositoryFiles = new Set(await listRepositoryFiles(this.mirror, instance.base_commit));
+    const candidates: RepairRecord["candidates"] = [];
+    for (const [sample, s] of (group?.samples ?? []).entries()) {
+      const repaired = await repairCandidate(s.text, codeContext, repositoryFiles);
+      candidates.push({
+        sample,
+        patch: repaired.patch,
+        normalizedKey: repaired.normalizedKey,
+        regressions: null,
+        reproductionPasses: null,
+        status: repaired.status,
+        detail: repaired.detail,
+        response: s.text,
+      });
+    }
+    return {
+      config: this.config,
+      shownFiles: prompt.shownFiles,
+      promptTokens: prompt.tokens,
+      droppedFiles: prompt.droppedFiles,
+      candidates,
+    };
   }
-  const codeContext = Object.fromEntries(prompt.shownFiles.map((p) => [p, contents[p] ?? ""]));
-  trace.repair.shownFiles = prompt.shownFiles;
-  const [repairGroup] = await policy.sample([resolved.render(prompt.messages)], {
-    ...sampling,
-    n: resolved.samples,
-    temperature: resolved.temperature,
-  });
-  const repositoryFiles = new Set(allFiles);
-  const candidates: InstanceTrace["repair"]["candidates"] = [];
-  for (const [sample, s] of (repairGroup?.samples ?? []).entries()) {
-    const repaired = await repairCandidate(s.text, codeContext, repositoryFiles);
-    candidates.push({
-      sample,
-      patch: repaired.patch,
-      normalizedKey: repaired.normalizedKey,
-      regressions: null,
-      reproductionPasses: null,
-      status: repaired.status,
-      detail: repaired.detail,
-      response: s.text,
+
+  async #withBench<T>(
+    spec: RepositoryTestSpec,
+    executor: Executor,
+    body: (bench: TestBench) => Promise<T>,
+  ): Promise<T> {
+    const workspace: Workspace = await executor.prepare({
+      repo: this.instance.repo,
+      baseCommit: this.instance.base_commit,
+      label: this.id,
+    });
+    try {
+      return await body(new TestBench(workspace, spec, this.resolved));
+    } finally {
+      await workspace.dispose();
+    }
+  }
+
+  /** Reproduction tests generated, run on the original code, the reproducing and most agreed-upon kept. */
+  async reproduce(repair: RepairRecord | null, executor: Executor): Promise<ReproduceRecord> {
+    const { instance, resolved, options } = this;
+    const skipped = (note?: string): ReproduceRecord => ({
+      config: this.config,
+      ran: false,
+      tests: [],
+      selected: [],
+      note,
+    });
+    if (resolved.tests === 0) return skipped();
+    if (!repair || uniqueCandidates(repair.candidates).size === 0) return skipped();
+    const spec = specFor(instance.repo);
+    if (!spec) return skipped(`no test spec for ${instance.repo}: tests were not run`);
+    const codeContext = await shownContext(this.mirror, instance.base_commit, repair.shownFiles);
+    const [group] = await options.policy.sample(
+      [resolved.render(buildReproductionConversation(instance.problem_statement, codeContext))],
+      { ...this.#sampling, n: resolved.tests, temperature: resolved.temperature },
+    );
+    return this.#withBench(spec, executor, async (bench) => {
+      const tests: ReproduceRecord["tests"] = [];
+      const generated: Array<{ sample: number; normalized: string; onOriginal: ReproductionVerdict }> = [];
+      for (const [sample, s] of (group?.samples ?? []).entries()) {
+        const script = extractTestScript(s.text);
+        let onOriginal: ReproductionVerdict | null = null;
+        if (script !== null) {
+          onOriginal = await bench.runReproduction(script);
+          generated.push({ sample, normalized: await normalizePython(script), onOriginal });
+        }
+        tests.push({ sample, script, onOriginal });
+        throwIfAborted(options.signal);
+      }
+      return { config: this.config, ran: true, tests, selected: selectReproductionTests(generated, 1) };
     });
   }
-  const live = candidates.filter((c) => c.status === "ok");
-  const unique = new Map<string, string>(); // normalized key -> patch of its earliest sample
-  for (const c of live) if (!unique.has(c.normalizedKey)) unique.set(c.normalizedKey, c.patch);
-  stages.repair = {
-    samples: candidates.length,
-    promptTokens: prompt.tokens,
-    droppedFiles: prompt.droppedFiles,
-    byStatus: countStatuses(candidates.map((c) => c.status)),
-    nonEmpty: live.length,
-    unique: unique.size,
-  };
-  throwIfAborted(signal);
 
-  // 3. + 4. tests: reproduction tests chosen on the original code, then every unique candidate tested
-  const spec = specFor(instance.repo);
-  const wantTests = unique.size > 0 && (resolved.tests > 0 || resolved.regression);
-  if (wantTests && !spec) stages.note = `no test spec for ${instance.repo}: tests were not run`;
-  if (wantTests && spec) {
-    let workspace: Workspace | undefined;
-    try {
-      workspace = await executor.prepare({
-        repo: instance.repo,
-        baseCommit: instance.base_commit,
-        label: id,
-      });
-      const bench = new TestBench(workspace, spec, resolved);
-      const selected: Array<{ sample: number; script: string }> = [];
-      if (resolved.tests > 0) {
-        stage("reproduce");
-        const [group] = await policy.sample(
-          [resolved.render(buildReproductionConversation(instance.problem_statement, codeContext))],
-          { ...sampling, n: resolved.tests, temperature: resolved.temperature },
-        );
-        const generated: Array<{
-          sample: number;
-          normalized: string;
-          onOriginal: ReproductionVerdict;
-          script: string;
-        }> = [];
-        for (const [sample, s] of (group?.samples ?? []).entries()) {
-          const script = extractTestScript(s.text);
-          let onOriginal: ReproductionVerdict | null = null;
-          if (script !== null) {
-            onOriginal = await bench.runReproduction(script);
-            generated.push({ sample, normalized: await normalizePython(script), onOriginal, script });
-          }
-          trace.reproduction.push({ sample, script, onOriginal });
-          throwIfAborted(signal);
-        }
-        for (const sample of selectReproductionTests(generated, 1)) {
-          const test = generated.find((g) => g.sample === sample)!;
-          selected.push({ sample, script: test.script });
-        }
-        stages.reproduction = {
-          samples: group?.samples.length ?? 0,
-          extracted: generated.length,
-          reproducing: generated.filter((g) => g.onOriginal === "reproduced").length,
-          selected: selected.map((s) => s.sample),
-        };
-      }
+  /** The regression suite (tests passing on the original code), then every distinct candidate against it and the selected reproduction tests. */
+  async regression(
+    repair: RepairRecord | null,
+    reproduce: ReproduceRecord,
+    executor: Executor,
+  ): Promise<RegressionRecord> {
+    const { instance, resolved, options } = this;
+    const skipped = (note?: string): RegressionRecord => ({
+      config: this.config,
+      ran: false,
+      suite: null,
+      results: [],
+      note,
+    });
+    const unique = uniqueCandidates(repair?.candidates ?? []);
+    const selected = reproduce.selected.map(
+      (sample) => reproduce.tests.find((t) => t.sample === sample)!.script!,
+    );
+    if (unique.size === 0 || (!resolved.regression && selected.length === 0)) return skipped();
+    const spec = specFor(instance.repo);
+    if (!spec) return skipped(`no test spec for ${instance.repo}: tests were not run`);
+    return this.#withBench(spec, executor, async (bench) => {
       let suite: string[] | null = null;
-      if (resolved.regression) {
-        stage("regression");
-        const original = await bench.runSuite();
-        suite = passingTests(original ?? {});
-        trace.regressionSuite = suite;
-      }
-      const results = new Map<string, { regressions: number | null; reproductionPasses: number | null }>();
-      for (const [key, patch] of unique) {
+      if (resolved.regression) suite = passingTests((await bench.runSuite()) ?? {});
+      const results: RegressionRecord["results"] = [];
+      for (const [normalizedKey, patch] of unique) {
         let regressions: number | null = null;
         if (suite) {
           const statuses = await bench.runSuite(patch);
@@ -450,41 +642,141 @@ async function runInstance(
         let reproductionPasses: number | null = null;
         if (selected.length > 0) {
           reproductionPasses = 0;
-          for (const test of selected)
-            if ((await bench.runReproduction(test.script, patch)) === "resolved") reproductionPasses += 1;
+          for (const script of selected)
+            if ((await bench.runReproduction(script, patch)) === "resolved") reproductionPasses += 1;
         }
-        results.set(key, { regressions, reproductionPasses });
-        throwIfAborted(signal);
+        results.push({ normalizedKey, regressions, reproductionPasses });
+        throwIfAborted(options.signal);
       }
-      for (const c of live) Object.assign(c, results.get(c.normalizedKey));
-      if (suite)
-        stages.regression = {
-          suite: suite.length,
-          candidatesTested: unique.size,
-          withoutRegressions: [...results.values()].filter((r) => r.regressions === 0).length,
-        };
-    } finally {
-      await workspace?.dispose();
-    }
+      return { config: this.config, ran: true, suite, results };
+    });
   }
 
-  // 5. rerank
-  stage("rerank");
-  const decision = rerankCandidates(candidates);
-  trace.repair.candidates = candidates;
-  trace.decision = decision;
-  stages.rerank = { chosen: decision.chosen, decidedBy: decision.decidedBy };
-  const chosen = candidates.find((c) => c.sample === decision.chosen);
-  trace.prediction = { instance_id: id, model_name_or_path: policy.model, model_patch: chosen?.patch ?? "" };
-  return trace;
+  rerank(
+    localization: LocalizeRecord,
+    repair: RepairRecord | null,
+    reproduce: ReproduceRecord,
+    regression: RegressionRecord,
+  ): InstanceTrace {
+    const model = this.options.policy.model;
+    const results = new Map(regression.results.map((r) => [r.normalizedKey, r]));
+    const candidates = (repair?.candidates ?? []).map((c) => {
+      const r = c.status === "ok" ? results.get(c.normalizedKey) : undefined;
+      return { ...c, regressions: r?.regressions ?? null, reproductionPasses: r?.reproductionPasses ?? null };
+    });
+    const decision = rerankCandidates(candidates);
+    const chosen = candidates.find((c) => c.sample === decision.chosen);
+    const live = candidates.filter((c) => c.status === "ok");
+    const generated = reproduce.tests.filter((t) => t.script !== null);
+    const note = [localization.note, repair?.note, reproduce.note ?? regression.note].find(
+      (n) => n !== undefined,
+    );
+    const stages: InstanceStages = {
+      instanceId: this.id,
+      localization: {
+        samples: localization.responses.length,
+        shownFiles: localization.shownFiles,
+        droppedFiles: localization.droppedFiles.length,
+        files: localization.files,
+        goldFiles: localization.goldFiles,
+        outcome: localization.outcome,
+      },
+      repair: {
+        samples: candidates.length,
+        promptTokens: repair?.promptTokens ?? null,
+        droppedFiles: repair?.droppedFiles ?? [],
+        byStatus: countStatuses(candidates.map((c) => c.status)),
+        nonEmpty: live.length,
+        unique: uniqueCandidates(candidates).size,
+      },
+      reproduction: reproduce.ran
+        ? {
+            samples: reproduce.tests.length,
+            extracted: generated.length,
+            reproducing: generated.filter((t) => t.onOriginal === "reproduced").length,
+            selected: reproduce.selected,
+          }
+        : null,
+      regression: regression.suite
+        ? {
+            suite: regression.suite.length,
+            candidatesTested: regression.results.length,
+            withoutRegressions: regression.results.filter((r) => r.regressions === 0).length,
+          }
+        : null,
+      rerank: { chosen: decision.chosen, decidedBy: decision.decidedBy },
+      ...(note !== undefined ? { note } : {}),
+    };
+    return {
+      instanceId: this.id,
+      model,
+      config: this.config,
+      stages,
+      localization: {
+        views: localization.views,
+        responses: localization.responses,
+        droppedFiles: localization.droppedFiles,
+      },
+      repair: { shownFiles: repair?.shownFiles ?? [], candidates },
+      reproduction: reproduce.tests,
+      regressionSuite: regression.suite,
+      decision,
+      prediction: { instance_id: this.id, model_name_or_path: model, model_patch: chosen?.patch ?? "" },
+    };
+  }
+}
+
+/** Totals over instances of what each stage produced. */
+export function countCandidates(stages: readonly InstanceStages[]): AgentlessCounts {
+  const sum = (f: (s: InstanceStages) => number) => stages.reduce((a, s) => a + f(s), 0);
+  const byStatus = countStatuses([]);
+  for (const s of stages)
+    for (const status of RepairStatus.options) byStatus[status] += s.repair.byStatus[status] ?? 0;
+  const decidedBy: Record<string, number> = {};
+  for (const s of stages) decidedBy[s.rerank.decidedBy] = (decidedBy[s.rerank.decidedBy] ?? 0) + 1;
+  return {
+    instances: stages.length,
+    localize: {
+      samples: sum((s) => s.localization.samples),
+      localized: stages.filter((s) => s.localization.files.length > 0).length,
+      files: sum((s) => s.localization.files.length),
+    },
+    repair: {
+      samples: sum((s) => s.repair.samples),
+      byStatus,
+      nonEmpty: sum((s) => s.repair.nonEmpty),
+      unique: sum((s) => s.repair.unique),
+      instancesWithCandidates: stages.filter((s) => s.repair.nonEmpty > 0).length,
+    },
+    reproduce: {
+      samples: sum((s) => s.reproduction?.samples ?? 0),
+      extracted: sum((s) => s.reproduction?.extracted ?? 0),
+      reproducing: sum((s) => s.reproduction?.reproducing ?? 0),
+      instancesWithTest: stages.filter((s) => (s.reproduction?.selected.length ?? 0) > 0).length,
+    },
+    regression: {
+      instancesTested: stages.filter((s) => s.regression !== null).length,
+      candidatesTested: sum((s) => s.regression?.candidatesTested ?? 0),
+      withoutRegressions: sum((s) => s.regression?.withoutRegressions ?? 0),
+    },
+    rerank: {
+      predictions: stages.length,
+      nonEmpty: stages.filter((s) => s.rerank.chosen !== null).length,
+      decidedBy,
+    },
+  };
 }
 
 /**
- * Agentless Mini over a SWE-bench dataset with one policy for every step: localize files from the
- * repository tree, sample K repairs with the training repair prompt, turn them into patches, generate
- * and select reproduction tests, run regression and reproduction tests on every distinct candidate,
- * rerank, and write `predictions.jsonl`, `localization.json`, `stages.json` and one trace per instance
- * under `instances/` into `outDir`. Instances with a trace are not run again.
+ * Agentless Mini over a SWE-bench dataset with one policy for every step, stage by stage over all
+ * instances: localize files from the repository tree (several reformatted/shuffled views, votes merged),
+ * sample K repairs with the training repair prompt and turn them into git-style patches, generate
+ * reproduction tests and keep the reproducing, most agreed-upon one, run the regression suite on the
+ * original code then on every distinct candidate (with the selected reproduction test), rerank, and write
+ * `all_preds.jsonl` (official predictions format), `localization.json`, `stages.json`, `summary.json` and
+ * one trace per instance into `outDir`. Each stage of each instance is kept in `instances/<id>/<stage>.json`;
+ * a rerun with the same configuration reads them back instead of recomputing (a changed configuration
+ * recomputes from the first stage it affects).
  */
 export async function runAgentless(options: RunAgentlessOptions): Promise<AgentlessRun> {
   const samples = options.samples ?? 4;
@@ -492,7 +784,7 @@ export async function runAgentless(options: RunAgentlessOptions): Promise<Agentl
     samples,
     tests: options.tests ?? samples,
     regression: options.regression ?? true,
-    localizationSamples: options.localizationSamples ?? 1,
+    localizationSamples: options.localizationSamples ?? Math.min(samples, 4),
     maxFiles: options.maxFiles ?? 3,
     maxPromptTokens: options.maxPromptTokens ?? 16_384,
     countTokens: options.countTokens,
@@ -518,41 +810,123 @@ export async function runAgentless(options: RunAgentlessOptions): Promise<Agentl
     const wanted = new Set(options.instanceIds);
     instances = instances.filter((i) => wanted.has(i.instance_id));
   }
+  for (const instance of instances) {
+    const mirror = path.join(options.reposDir, mirrorDirectoryName(instance.repo));
+    if (!existsSync(mirror))
+      throw new AgentlessInputError(
+        `${instance.instance_id}: no mirror of ${instance.repo} at ${mirror} (expected a bare git repository)`,
+      );
+  }
+  // what a stage file must have been computed with to be reused (functions are named by their presence)
+  const config = JSON.stringify({
+    model: options.policy.model,
+    ...Object.fromEntries(Object.entries(resolved).filter(([k]) => !["render", "countTokens"].includes(k))),
+    countTokens: options.countTokens ? "custom" : "chars",
+    chatTemplate: options.chatTemplate ? "custom" : "plain",
+  });
   await mkdir(options.outDir, { recursive: true });
+  const runners = instances.map((i) => new InstanceRunner(i, options, resolved, config));
+  const total = runners.length;
+  const stageStatus = Object.fromEntries(
+    AGENTLESS_STAGES.map((s) => [s, { ran: 0, resumed: 0, skipped: 0 }]),
+  ) as AgentlessRun["stageStatus"];
+  /** Instances with a stage recomputed this run: their later stages are recomputed too. */
+  const recomputed = new Set<string>();
+
+  async function stage<T extends { config: string }>(
+    name: AgentlessStage,
+    schema: z.ZodType<T>,
+    compute: (runner: InstanceRunner, index: number) => Promise<T | null>,
+    isSkip: (value: T | null) => boolean,
+  ): Promise<Array<T | null>> {
+    options.onProgress?.({ stage: name, phase: "start", done: 0, total });
+    const out: Array<T | null> = [];
+    for (const [index, runner] of runners.entries()) {
+      throwIfAborted(options.signal);
+      const file = stageFile(options.outDir, runner.id, name);
+      let value: T | null = recomputed.has(runner.id) ? null : await readStage(file, schema, config);
+      let status: "ran" | "resumed" | "skipped";
+      if (value) status = "resumed";
+      else {
+        recomputed.add(runner.id);
+        value = await compute(runner, index);
+        if (value) await writeJsonAtomic(file, value);
+        status = isSkip(value) ? "skipped" : "ran";
+      }
+      stageStatus[name][status] += 1;
+      out.push(value);
+      options.onProgress?.({
+        stage: name,
+        phase: "instance",
+        done: index + 1,
+        total,
+        instanceId: runner.id,
+        status,
+      });
+    }
+    options.onProgress?.({ stage: name, phase: "end", done: total, total });
+    return out;
+  }
+
   const executor =
     options.executor ?? new LocalExecutor({ reposDir: options.reposDir, environments: options.environments });
   const traces: InstanceTrace[] = [];
-  let resumed = 0;
   try {
-    for (const instance of instances) {
-      throwIfAborted(options.signal);
-      const file = traceFile(options.outDir, instance.instance_id);
-      const progress = (stage: AgentlessStage, extra: Partial<AgentlessProgress> = {}) =>
-        options.onProgress?.({
-          instanceId: instance.instance_id,
-          stage,
-          done: traces.length,
-          total: instances.length,
-          ...extra,
-        });
-      if (existsSync(file)) {
-        const parsed = InstanceTrace.safeParse(JSON.parse(await readFile(file, "utf8")));
-        if (parsed.success && parsed.data.model === options.policy.model) {
-          traces.push(parsed.data);
-          resumed += 1;
-          progress("done", { resumed: true });
-          continue;
-        }
-      }
-      const trace = await runInstance(instance, options, resolved, executor, (stage) => progress(stage));
+    const localized = await stage(
+      "localize",
+      LocalizeRecord,
+      (r) => r.localize(),
+      (v) => v === null,
+    );
+    // a repair record is written even when localization found nothing, so that resuming sees it
+    const repaired = await stage(
+      "repair",
+      RepairRecord,
+      async (r, i) =>
+        (await r.repair(localized[i]!)) ?? {
+          config,
+          shownFiles: [],
+          promptTokens: null,
+          droppedFiles: [],
+          candidates: [],
+          note: "nothing localized",
+        },
+      (v) => v === null || (v.candidates.length === 0 && v.promptTokens === null),
+    );
+    const reproduced = await stage(
+      "reproduce",
+      ReproduceRecord,
+      (r, i) => r.reproduce(repaired[i]!, executor),
+      (v) => !v?.ran,
+    );
+    const regressed = await stage(
+      "regression",
+      RegressionRecord,
+      (r, i) => r.regression(repaired[i]!, reproduced[i]!, executor),
+      (v) => !v?.ran,
+    );
+    options.onProgress?.({ stage: "rerank", phase: "start", done: 0, total });
+    for (const [i, runner] of runners.entries()) {
+      const file = traceFile(options.outDir, runner.id);
+      const resumed = !recomputed.has(runner.id) && existsSync(file);
+      const trace = runner.rerank(localized[i]!, repaired[i]!, reproduced[i]!, regressed[i]!);
       await writeJsonAtomic(file, trace);
+      stageStatus.rerank[resumed ? "resumed" : "ran"] += 1;
       traces.push(trace);
-      progress("done");
+      options.onProgress?.({
+        stage: "rerank",
+        phase: "instance",
+        done: i + 1,
+        total,
+        instanceId: runner.id,
+        status: resumed ? "resumed" : "ran",
+      });
     }
+    options.onProgress?.({ stage: "rerank", phase: "end", done: total, total });
   } finally {
     if (!options.executor) await executor.close();
   }
-  const predictionsPath = path.join(options.outDir, "predictions.jsonl");
+  const predictionsPath = path.join(options.outDir, "all_preds.jsonl");
   await writeRecords(
     predictionsPath,
     Prediction,
@@ -562,5 +936,14 @@ export async function runAgentless(options: RunAgentlessOptions): Promise<Agentl
   await writeJsonAtomic(path.join(options.outDir, "localization.json"), localization);
   const stages = traces.map((t) => t.stages);
   await writeJsonAtomic(path.join(options.outDir, "stages.json"), stages);
-  return { predictionsPath, localization, stages, resumed };
+  const counts = countCandidates(stages);
+  await writeJsonAtomic(path.join(options.outDir, "summary.json"), { localization, counts, stageStatus });
+  return {
+    predictionsPath,
+    localization,
+    counts,
+    stages,
+    resumed: total - recomputed.size,
+    stageStatus,
+  };
 }
