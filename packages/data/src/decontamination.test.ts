@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { contaminationReason, loadContamination } from "./decontamination.js";
+import { builtinContamination, contaminationReason, loadContamination } from "./decontamination.js";
 
 const files = ["swe-bench_lite.test.jsonl", "swe-bench_verified.test.jsonl"].map(
   (f) => `/work/shared/datasets/${f}`,
@@ -28,5 +28,12 @@ print(json.dumps([sorted(r), len(i)]))`;
       "swebench-instance",
     );
     expect(contaminationReason("acme/lib", 1, got)).toBeUndefined();
+  });
+});
+
+describe.runIf(files.every((f) => existsSync(f)))("the built-in SWE-bench repository list", () => {
+  it("is exactly the repositories of the SWE-bench Lite and Verified files", async () => {
+    const got = await loadContamination(files);
+    expect([...builtinContamination().repos].sort()).toEqual([...got.repos].sort());
   });
 });

@@ -10,6 +10,30 @@ export interface Contamination {
   instances: Set<string>;
 }
 
+/**
+ * The repositories of SWE-bench (full, Lite and Verified all draw from these 12), for repo-level
+ * decontamination when no dataset file is at hand.
+ */
+export const SWEBENCH_REPOSITORIES: readonly string[] = [
+  "astropy/astropy",
+  "django/django",
+  "matplotlib/matplotlib",
+  "mwaskom/seaborn",
+  "pallets/flask",
+  "psf/requests",
+  "pydata/xarray",
+  "pylint-dev/pylint",
+  "pytest-dev/pytest",
+  "scikit-learn/scikit-learn",
+  "sphinx-doc/sphinx",
+  "sympy/sympy",
+];
+
+/** {@link SWEBENCH_REPOSITORIES} as a {@link Contamination} (no instance ids). */
+export function builtinContamination(): Contamination {
+  return { repos: new Set(SWEBENCH_REPOSITORIES), instances: new Set() };
+}
+
 /** Reads SWE-bench JSONL files (fields `repo` and `instance_id`); a bad line throws with `file:line`. */
 export async function loadContamination(files: readonly string[]): Promise<Contamination> {
   const found: Contamination = { repos: new Set(), instances: new Set() };

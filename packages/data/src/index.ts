@@ -1,4 +1,41 @@
-export { type Contamination, contaminationReason, loadContamination } from "./decontamination.js";
+export {
+  BugFixConfig,
+  type BugFixVerdict,
+  bugFixPrompt,
+  heuristicBugFix,
+  llmBugFix,
+  type SamplingPolicy,
+} from "./curate/bug-fix-classifier.js";
+export {
+  CurateConfig,
+  type CurateConfigInput,
+  type CurateOptions,
+  type CurateProgress,
+  type CurateSummary,
+  curatePullRequests,
+  DecontaminationConfig,
+  DroppedPullRequest,
+  FUNNEL_STEPS,
+  type FunnelStage,
+  type FunnelStep,
+  funnelMarkdown,
+  instanceIdOf,
+  readCurateConfig,
+} from "./curate/curate.js";
+export {
+  importSpecifiers,
+  type RelevantFile,
+  RelevantFilesConfig,
+  type RelevantFilesInput,
+  rankRelevantFiles,
+} from "./curate/relevant-files.js";
+export {
+  builtinContamination,
+  type Contamination,
+  contaminationReason,
+  loadContamination,
+  SWEBENCH_REPOSITORIES,
+} from "./decontamination.js";
 export { type ArchiveEvent, type ReadArchiveOptions, readArchiveFile } from "./gharchive-reader.js";
 export {
   ARCHIVE_EVENT_TYPES,
