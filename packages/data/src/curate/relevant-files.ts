@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pythonOutline } from "./python-syntax.js";
 
 /** How relevant-but-unmodified files are chosen for an instance's code context. */
 export const RelevantFilesConfig = z.object({
@@ -8,6 +9,8 @@ export const RelevantFilesConfig = z.object({
   maxRelevantFiles: z.number().int().nonnegative().default(3),
   /** Unmodified files larger than this (characters) are never added. */
   maxFileChars: z.number().int().positive().default(100_000),
+  /** Unmodified files looked at, at most (in path order), so huge repositories stay fast. */
+  maxCandidates: z.number().int().positive().default(5000),
   /** File name endings considered as context (source code only). */
   extensions: z
     .array(z.string())
@@ -137,10 +140,39 @@ export function resolveImport(from: string, specifier: string, files: ReadonlySe
 const isTest = (path: string) =>
   /(^|\/)(tests?|__tests__)\/|(^|\/)test_[^/]*$|_test\.\w+$|\.test\.\w+$|\.spec\.\w+$/.test(path);
 
+/** `def name` / `class Name` / `function name` / `const name =` at the start of a line. */
+const DEFINITION =
+  /^\s*(?:async\s+)?(?:def|class)\s+(\w+)|^\s*(?:export\s+)?(?:async\s+)?(?:function\*?|class|const|let)\s+(\w+)/gm;
+
+/** Imports (as repository paths) and words of one file: tree-sitter for Python, patterns otherwise. */
+async function factsOf(
+  path: string,
+  source: string,
+  files: ReadonlySet<string>,
+  parse: boolean,
+): Promise<{ imports: string[]; words: Set<string>; definitions: Set<string> }> {
+  let specifiers: string[];
+  let definitions = new Set<string>();
+  if (parse && path.endsWith(".py")) {
+    const outline = await pythonOutline(source);
+    specifiers = outline.parsed ? outline.imports : importSpecifiers(path, source);
+    definitions = words(outline.definitions.join(" "));
+  } else {
+    specifiers = importSpecifiers(path, source);
+    const names = [...source.matchAll(DEFINITION)].map((m) => m[1] ?? m[2] ?? "");
+    definitions = words(names.join(" "));
+  }
+  const imports = [...new Set(specifiers.flatMap((s) => resolveImport(path, s, files)))];
+  return { imports, words: words(`${path.replaceAll("/", " ")} ${source}`), definitions };
+}
+
 /**
- * Chooses unmodified files worth showing beside the changed ones, best first: files the changed files
- * import (and files importing a changed file), then files whose path and content share the most words
- * with the issue. Deterministic: ties break by path.
+ * Chooses unmodified files worth showing beside the changed ones, best first:
+ * 1. files a changed file imports (Python imports read from the tree-sitter syntax tree, so
+ *    relative, parenthesised and aliased imports resolve; JS `import`/`require` by pattern);
+ * 2. files that import a changed source file (its callers and tests);
+ * 3. files sharing words with the issue (definitions named in the issue count most).
+ * Deterministic: ties break by path.
  */
 export async function rankRelevantFiles(
   input: RelevantFilesInput,
@@ -148,47 +180,40 @@ export async function rankRelevantFiles(
 ): Promise<RelevantFile[]> {
   if (config.ranker === "none" || config.maxRelevantFiles === 0) return [];
   const fileSet = new Set(input.allFiles);
-  const candidates = input.allFiles.filter(
-    (p) => !input.changed.has(p) && config.extensions.some((e) => p.endsWith(e)),
-  );
+  const candidates = input.allFiles
+    .filter((p) => !input.changed.has(p) && config.extensions.some((e) => p.endsWith(e)))
+    .slice(0, config.maxCandidates);
   if (candidates.length === 0) return [];
+  const candidateSet = new Set(candidates);
   const scores = new Map<string, { score: number; via: RelevantFile["via"] }>();
   const bump = (path: string, score: number, via: RelevantFile["via"]) => {
     const prev = scores.get(path);
     if (!prev || score > prev.score) scores.set(path, { score, via });
   };
-  // Imports of the changed (non-test) files point at the code they build on.
+  const changedSources = new Set([...input.changed.keys()].filter((p) => !isTest(p)));
   for (const [path, source] of input.changed) {
-    for (const spec of importSpecifiers(path, source)) {
-      for (const target of resolveImport(path, spec, fileSet)) {
-        if (!input.changed.has(target) && candidates.includes(target))
-          bump(target, 1000 + (isTest(path) ? 0 : 10), "import");
-      }
+    const facts = await factsOf(path, source, fileSet, true);
+    for (const target of facts.imports) {
+      if (candidateSet.has(target)) bump(target, isTest(path) ? 900 : 1000, "import");
     }
   }
-  // Candidate contents, for the reverse-import and lexical scores.
   const contents = await input.readFiles(candidates);
   const issueWords = words(input.problemStatement);
-  const changedWords = new Set<string>();
-  for (const [path, source] of input.changed)
-    if (!isTest(path)) for (const w of words(`${path} ${source}`)) changedWords.add(w);
   for (const path of candidates) {
     const source = contents.get(path);
-    if (source === undefined || source.length > config.maxFileChars) {
-      scores.delete(path);
-      continue;
-    }
-    const imports = importSpecifiers(path, source).flatMap((s) => resolveImport(path, s, fileSet));
-    if (imports.some((t) => input.changed.has(t) && !isTest(t)))
-      bump(path, 500 + (isTest(path) ? 0 : 5), "import");
-    const fileWords = words(`${path} ${source}`);
+    if (source === undefined || source.length > config.maxFileChars) continue;
+    const facts = await factsOf(path, source, fileSet, false);
+    if (facts.imports.some((t) => changedSources.has(t))) bump(path, isTest(path) ? 500 : 600, "import");
     let overlap = 0;
-    for (const w of issueWords) if (fileWords.has(w)) overlap += 2;
-    for (const w of changedWords) if (fileWords.has(w)) overlap += 0.1;
+    for (const w of issueWords) if (facts.words.has(w)) overlap += facts.definitions.has(w) ? 3 : 1;
     if (overlap >= 2) bump(path, overlap, "lexical");
   }
+  for (const path of scores.keys()) {
+    const source = contents.get(path);
+    if (source === undefined || source.length > config.maxFileChars) scores.delete(path);
+  }
   return [...scores]
-    .map(([path, s]) => ({ path, score: Math.round(s.score * 1000) / 1000, via: s.via }))
+    .map(([path, s]) => ({ path, score: s.score, via: s.via }))
     .sort((a, b) => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     .slice(0, config.maxRelevantFiles);
 }
