@@ -9,6 +9,7 @@ export {
   parseLocalizedFiles,
   patchFiles,
 } from "./agentless/localization.js";
+export { GAP_MARKER, type PatchSketch, sketchFromPatches } from "./agentless/patch-sketch.js";
 export {
   buildAgentlessRepairPrompt,
   buildLocalizationPrompts,
