@@ -3,6 +3,7 @@ import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
 import { registerPipeline } from "./pipeline.js";
 import { registerReward } from "./reward.js";
+import { registerRollout } from "./rollout.js";
 import { registerServePolicy } from "./serve-policy.js";
 import { registerServeReward } from "./serve-reward.js";
 import { registerTasks } from "./tasks.js";
@@ -15,6 +16,7 @@ export const commandRegistrars: ReadonlyArray<(program: Command) => void> = [
   registerEval,
   registerPipeline,
   registerReward,
+  registerRollout,
   registerServePolicy,
   registerServeReward,
   registerTasks,

@@ -1,0 +1,171 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  loadTokenizer,
+  type ModelTokenizer,
+  OnnxPolicy,
+  OpenAIPolicy,
+  type Policy,
+  runRollouts,
+} from "@swerl/rollout";
+import type { Command } from "commander";
+import { z } from "zod";
+import { type Progress, startProgress } from "../progress.js";
+import { parseOptions, UsageError } from "../usage-error.js";
+
+const PolicySpec = z.string().regex(/^(onnx|openai):.+/, "expected onnx:DIR or openai:URL");
+
+const Options = z.object({
+  instances: z.string().min(1),
+  policy: PolicySpec,
+  model: z.string().min(1).optional(),
+  n: z.coerce.number().int().positive().default(4),
+  out: z.string().min(1),
+  maxTokens: z.coerce.number().int().positive().default(256),
+  temperature: z.coerce.number().nonnegative().default(1),
+  topP: z.coerce.number().gt(0).max(1).default(1),
+  topK: z.coerce.number().int().nonnegative().default(0),
+  seed: z.coerce.number().int().nonnegative().default(0),
+  threads: z.coerce.number().int().positive().optional(),
+  maxPromptTokens: z.coerce.number().int().positive().optional(),
+  tokenizer: z.string().min(1).optional(),
+  concurrency: z.coerce.number().int().positive().optional(),
+  apiKey: z.string().min(1).optional(),
+});
+type Options = z.infer<typeof Options>;
+
+/** `max_position_embeddings` of a model directory's config.json, when it has one. */
+async function contextLength(dir: string): Promise<number | undefined> {
+  const text = await readFile(join(dir, "config.json"), "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  const parsed = z
+    .object({ max_position_embeddings: z.number().int().positive() })
+    .safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data.max_position_embeddings : undefined;
+}
+
+interface OpenedPolicy {
+  policy: Policy;
+  tokenizer: ModelTokenizer;
+  maxPositions: number | undefined;
+  concurrency: number;
+}
+
+async function openPolicy(options: Options): Promise<OpenedPolicy> {
+  const [kind, ...rest] = options.policy.split(":");
+  const target = rest.join(":");
+  if (kind === "onnx") {
+    const policy = await OnnxPolicy.fromDirectory(target, {
+      batchSize: options.n,
+      ...(options.threads ? { threads: options.threads } : {}),
+      ...(options.model ? { model: options.model } : {}),
+    });
+    const tokenizer = options.tokenizer ? await loadTokenizer(options.tokenizer) : policy.tokenizer;
+    return { policy, tokenizer, maxPositions: policy.maxPositions, concurrency: options.concurrency ?? 1 };
+  }
+  if (!options.model)
+    throw new UsageError("--model: the served model name is required with --policy openai:URL");
+  if (!options.tokenizer)
+    throw new UsageError(
+      "--tokenizer: openai:URL needs the served model's directory (tokenizer.json, tokenizer_config.json) to template and budget prompts",
+    );
+  const concurrency = options.concurrency ?? 4;
+  const policy = new OpenAIPolicy({
+    baseUrl: target,
+    model: options.model,
+    concurrency,
+    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+  });
+  return {
+    policy,
+    tokenizer: await loadTokenizer(options.tokenizer),
+    maxPositions: await contextLength(options.tokenizer),
+    concurrency,
+  };
+}
+
+export function registerRollout(program: Command): void {
+  program
+    .command("rollout")
+    .description(
+      "sample G scored patches per RL instance from a local ONNX model or an OpenAI-compatible server",
+    )
+    .requiredOption("--instances <file>", "RL instances (JSONL, JSON or Parquet)")
+    .requiredOption("--policy <onnx:DIR|openai:URL>", "onnx:<model directory> or openai:<server URL>")
+    .option("--model <name>", "model name: the served model (openai, required) or the name recorded (onnx)")
+    .option("-n <G>", "samples per instance", "4")
+    .requiredOption("--out <file>", "RolloutGroup JSONL; a rerun skips the instances already in it")
+    .option("--max-tokens <n>", "most tokens per sample", "256")
+    .option("--temperature <t>", "sampling temperature (0: greedy)", "1")
+    .option("--top-p <p>", "nucleus sampling mass", "1")
+    .option("--top-k <k>", "keep the k likeliest tokens (0: all)", "0")
+    .option("--seed <n>", "run seed; each instance's seed mixes it with the instance id", "0")
+    .option("--threads <n>", "ONNX Runtime threads (onnx)")
+    .option("--max-prompt-tokens <n>", "prompt budget (default: context length - max tokens - template)")
+    .option("--tokenizer <dir>", "model directory whose tokenizer templates and counts prompts (openai)")
+    .option("--concurrency <n>", "instances sampled at once (default: 1 onnx, 4 openai)")
+    .option("--api-key <key>", "bearer token for the server (default: $OPENAI_API_KEY)")
+    .addHelpText(
+      "after",
+      `
+Output: one RolloutGroup per instance (prompt, token ids, samples with token ids, logprobs and finish
+reasons, SWE-RL rewards), written in input order as each group finishes; instances whose prompt does not
+fit even with every unmodified file dropped are skipped and listed.
+
+Examples:
+  $ swerl rollout --instances runs/demo/data/rl.jsonl --policy onnx:runs/demo/model -n 4 --out rollouts.jsonl
+  $ swerl rollout --instances rl.jsonl --policy openai:http://127.0.0.1:8001 --model swerl-demo \\
+      --tokenizer runs/demo/model -n 16 --temperature 1 --out rollouts.jsonl`,
+    )
+    .action(async (raw: Record<string, unknown>) => {
+      const options = parseOptions(Options, { apiKey: process.env.OPENAI_API_KEY || undefined, ...raw });
+      const opened = await openPolicy(options);
+      const controller = new AbortController();
+      const interrupt = () => controller.abort();
+      process.once("SIGINT", interrupt);
+      let progress: Progress | undefined;
+      try {
+        const summary = await runRollouts({
+          instances: options.instances,
+          out: options.out,
+          policy: opened.policy,
+          tokenizer: opened.tokenizer,
+          ...(opened.maxPositions ? { maxPositions: opened.maxPositions } : {}),
+          ...(options.maxPromptTokens ? { maxPromptTokens: options.maxPromptTokens } : {}),
+          n: options.n,
+          maxTokens: options.maxTokens,
+          temperature: options.temperature,
+          topP: options.topP,
+          topK: options.topK,
+          seed: options.seed,
+          concurrency: opened.concurrency,
+          signal: controller.signal,
+          onProgress: (p) => {
+            progress ??= startProgress({ label: "rollout", total: p.total, unit: "instances" });
+            progress.tick(1, {
+              groups: p.groups,
+              "tok/s": Math.round(p.tokensPerSecond),
+              reward: p.meanReward.toFixed(3),
+              resumed: p.resumed,
+              skipped: p.overBudget,
+            });
+          },
+        });
+        progress?.stop();
+        progress = undefined;
+        for (const skip of summary.skipped)
+          process.stderr.write(`skipped ${skip.instanceId}: ${skip.reason}\n`);
+        process.stdout.write(
+          `${summary.groups} groups of ${options.n} (${summary.resumed} resumed, ${summary.overBudget} over budget), ${summary.tokens} tokens at ${summary.tokensPerSecond.toFixed(1)} tok/s, mean reward ${summary.meanReward.toFixed(4)}\nout: ${summary.out}\n`,
+        );
+      } catch (error) {
+        if (!controller.signal.aborted) throw error;
+        process.stderr.write(`swerl: rollout interrupted; rerun the same command to resume ${options.out}\n`);
+        process.exitCode = 130;
+      } finally {
+        progress?.stop();
+        process.off("SIGINT", interrupt);
+        await opened.policy.close();
+      }
+    });
+}
