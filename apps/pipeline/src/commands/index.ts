@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerAgentless } from "./agentless.js";
 import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
 import { registerPipeline } from "./pipeline.js";
@@ -12,6 +13,7 @@ import { registerValidate } from "./validate.js";
 
 /** Every subcommand of `swerl`, in the order `--help` lists them. */
 export const commandRegistrars: ReadonlyArray<(program: Command) => void> = [
+  registerAgentless,
   registerDemo,
   registerEval,
   registerPipeline,

@@ -48,10 +48,16 @@ export function rerankCandidates(candidates: readonly RepairCandidate[]): Rerank
   ];
   const rules = ["regressions", "reproduction", "majority", "earliest"] as const;
   let pool = scores;
-  // The deciding rule is the last one that removed a candidate before only copies of one patch were left.
-  let decidedBy: RerankDecision["decidedBy"] = live.length === 1 ? "only-candidate" : "earliest";
+  const keyOf = new Map(live.map((c) => [c.sample, c.normalizedKey]));
+  const distinct = (p: typeof scores) => new Set(p.map((s) => keyOf.get(s.sample))).size;
+  // The deciding rule is the last one that removed a candidate before only copies of one patch were
+  // left (the earliest copy is then taken); copies of one patch from the start are the only candidate.
+  let decidedBy: RerankDecision["decidedBy"] = distinct(scores) === 1 ? "only-candidate" : "earliest";
   for (const [i, key] of keys.entries()) {
-    if (pool.length === 1) break;
+    if (distinct(pool) === 1) {
+      pool = [...pool].sort((a, b) => a.sample - b.sample);
+      break;
+    }
     const best = Math.min(...pool.map(key));
     const next = pool.filter((s) => key(s) === best);
     if (next.length < pool.length && i < 3) decidedBy = rules[i]!;

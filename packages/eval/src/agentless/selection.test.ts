@@ -75,6 +75,18 @@ describe("rerankCandidates", () => {
     });
   });
 
+  it("calls copies of one patch the only candidate and takes the earliest copy", () => {
+    expect(rerankCandidates([c(2, "A", 1, 0), c(0, "A", 1, 0), c(1, "E", 0, 0, "")])).toMatchObject({
+      chosen: 0,
+      decidedBy: "only-candidate",
+    });
+    // once a rule leaves only copies of one patch, that rule decided
+    expect(rerankCandidates([c(0, "B", 1, 0), c(3, "A", 0, 0), c(2, "A", 0, 0)])).toMatchObject({
+      chosen: 2,
+      decidedBy: "regressions",
+    });
+  });
+
   it("ignores empty candidates and says when all are empty", () => {
     expect(rerankCandidates([c(0, "E", 0, 5, ""), c(1, "B", 3, 0)])).toMatchObject({
       chosen: 1,

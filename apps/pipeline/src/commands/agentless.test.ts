@@ -1,0 +1,235 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createModel, ReplayPolicy, type RunningPolicyServer, startPolicyServer } from "@swerl/rollout";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../program.js";
+import { captureOutput } from "../testing/capture-output.js";
+
+const root = mkdtempSync(path.join(tmpdir(), "swerl-cli-agentless-"));
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+});
+
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], {
+    cwd,
+    encoding: "utf8",
+  }).trim();
+
+const ISSUE_M = "f() should return 2 but returns 1";
+const ISSUE_N = "g() should return 'b' but returns 'a'";
+
+/** Two instances on one repository: the scripted policy fixes the first and localizes the second wrongly. */
+function writeBenchmark(): void {
+  const src = path.join(root, "src");
+  mkdirSync(src);
+  git(src, "init", "-q", "-b", "main");
+  writeFileSync(path.join(src, "m.py"), "def f():\n    return 1\n");
+  writeFileSync(path.join(src, "n.py"), "def g():\n    return 'a'\n");
+  writeFileSync(path.join(src, "util.py"), "LIMIT = 10\n");
+  writeFileSync(
+    path.join(src, "test_util.py"),
+    "import unittest\nfrom util import LIMIT\nclass U(unittest.TestCase):\n    def test_limit(self):\n        self.assertEqual(LIMIT, 10)\n",
+  );
+  git(src, "add", ".");
+  git(src, "commit", "-q", "-m", "base");
+  const base = git(src, "rev-parse", "HEAD");
+  const diff = (file: string, content: string) => {
+    const before = existsSync(path.join(src, file)) ? readFileSync(path.join(src, file), "utf8") : null;
+    writeFileSync(path.join(src, file), content);
+    git(src, "add", "-N", ".");
+    const patch = execFileSync("git", ["diff"], { cwd: src, encoding: "utf8" });
+    if (before !== null) writeFileSync(path.join(src, file), before);
+    else rmSync(path.join(src, file));
+    git(src, "reset", "-q");
+    return patch;
+  };
+  const testOf = (mod: string, fn: string, want: string) =>
+    `import unittest\nfrom ${mod} import ${fn}\nclass T(unittest.TestCase):\n    def test_${fn}(self):\n        self.assertEqual(${fn}(), ${want})\n`;
+  const instances = [
+    {
+      instance_id: "demo__m-1",
+      problem_statement: ISSUE_M,
+      patch: diff("m.py", "def f():\n    return 2\n"),
+      test_patch: diff("test_m.py", testOf("m", "f", "2")),
+      FAIL_TO_PASS: ["test_f (test_m.T.test_f)"],
+    },
+    {
+      instance_id: "demo__m-2",
+      problem_statement: ISSUE_N,
+      patch: diff("n.py", "def g():\n    return 'b'\n"),
+      test_patch: diff("test_n.py", testOf("n", "g", "'b'")),
+      FAIL_TO_PASS: ["test_g (test_n.T.test_g)"],
+    },
+  ].map((i) => ({ ...i, repo: "demo/m", base_commit: base, version: "1", PASS_TO_PASS: [] }));
+  mkdirSync(path.join(root, "repos"));
+  git(root, "clone", "-q", "--bare", src, path.join(root, "repos", "demo__m.git"));
+  writeFileSync(path.join(root, "d.jsonl"), instances.map((i) => `${JSON.stringify(i)}\n`).join(""));
+  writeFileSync(
+    path.join(root, "specs.json"),
+    JSON.stringify({ "demo/m": { testCommand: "python3 -m unittest -v", parser: "unittest" } }),
+  );
+}
+
+const answer = (solution: string) => `<think>\nr\n</think>\n<solution>\n${solution}\n</solution>`;
+const edit = (file: string, search: string, replace: string) =>
+  answer(
+    `\`\`\`python\n### ${file}\n<<<<<<< SEARCH\n${search}\n=======\n${replace}\n>>>>>>> REPLACE\n\`\`\``,
+  );
+const replay = new ReplayPolicy(
+  [
+    { match: ["Decide which files", ISSUE_M], responses: [answer("```\nm.py\n```")] },
+    {
+      match: ["We are currently solving", ISSUE_M],
+      // a broken edit, then the fix twice
+      responses: [
+        edit("m.py", "    return 3", "    return 2"),
+        edit("m.py", "    return 1", "    return 2"),
+        edit("m.py", "    return 1", "    return  2  # fixed"),
+      ],
+    },
+    {
+      match: ["standalone Python script", ISSUE_M],
+      responses: [
+        answer(
+          '```python\nfrom m import f\nprint("Issue resolved" if f() == 2 else "Issue reproduced")\n```',
+        ),
+      ],
+    },
+    { match: ["Decide which files", ISSUE_N], responses: [answer("```\nutil.py\n```")] },
+    {
+      match: ["We are currently solving", ISSUE_N],
+      // breaks the repository's own test: a regression
+      responses: [edit("util.py", "LIMIT = 10", "LIMIT = 11")],
+    },
+    {
+      match: ["standalone Python script", ISSUE_N],
+      responses: [answer('```python\nprint("Issue reproduced")\n```')],
+    },
+  ],
+  { model: "scripted" },
+);
+
+let server: RunningPolicyServer;
+beforeAll(async () => {
+  writeBenchmark();
+  server = await startPolicyServer({ policy: replay });
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const baseArgs = () => [
+  "node",
+  "swerl",
+  "agentless",
+  "--dataset",
+  path.join(root, "d.jsonl"),
+  "--repos",
+  path.join(root, "repos"),
+  "--specs",
+  path.join(root, "specs.json"),
+];
+
+describe("swerl agentless", () => {
+  it("exits 2 naming the flag on a bad --policy", async () => {
+    const io = captureOutput();
+    expect(await main([...baseArgs(), "--policy", "gpt", "--out", path.join(root, "x")])).toBe(2);
+    expect(io.err()).toMatch(/^swerl: --policy: expected onnx:DIR or openai:URL/);
+  });
+
+  it("runs every stage against a policy server, prints rates and counts, grades, and resumes", async () => {
+    const out = path.join(root, "out");
+    const args = [
+      ...baseArgs(),
+      "--policy",
+      `openai:${server.url}`,
+      "--model",
+      "scripted",
+      "--samples",
+      "3",
+      "--tests",
+      "1",
+      "--out",
+      out,
+    ];
+    const io = captureOutput();
+    const code = await main([...args, "--eval"]);
+    expect(io.err()).not.toContain("swerl:");
+    expect(code).toBe(0);
+    // a progress line per stage (stderr is not a terminal here)
+    for (const stage of ["localize", "repair", "reproduce", "regression", "rerank"])
+      expect(io.err()).toContain(`agentless ${stage}: 2/2 instances`);
+    const printed = io.out();
+    expect(printed).toContain(
+      "localize: 2 instances, all gold files found 1 (50.0%), any 1 (50.0%), none 1 (50.0%); 6 samples",
+    );
+    expect(printed).toContain(
+      "repair: 6 samples, 5 non-empty, 2 distinct, 2 instances with a candidate; apply-failed 1, ok 5",
+    );
+    expect(printed).toContain(
+      "reproduce: 2 tests sampled, 2 extracted, 2 reproducing on the original code, 2 instances with a selected test",
+    );
+    expect(printed).toContain("regression: 2 candidates tested on 2 instances, 1 without regressions");
+    expect(printed).toContain("rerank: 2 predictions, 2 non-empty (decided by only-candidate 2)");
+    expect(printed).toContain(`predictions: ${path.join(out, "all_preds.jsonl")}`);
+    expect(printed).toContain("eval: 1/2 resolved (50.0%), 1 unresolved, 0 empty, 0 errors");
+    const report = JSON.parse(readFileSync(path.join(out, "eval", "scripted.agentless.json"), "utf8"));
+    expect(report.resolved_ids).toEqual(["demo__m-1"]);
+
+    // a rerun reads every stage back and asks the server nothing
+    const hits = replay.hits.reduce((a, b) => a + b, 0);
+    const again = captureOutput();
+    expect(await main(args)).toBe(0);
+    expect(again.out()).toContain("resumed from");
+    expect(again.out()).toContain("localize 2, repair 2, reproduce 2, regression 2, rerank 2");
+    expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(hits);
+  });
+
+  it("runs an ONNX model directory (onnx:DIR) within its context, whatever it answers", async () => {
+    const model = path.join(root, "model");
+    await createModel({
+      outDir: model,
+      seed: 1,
+      corpus: ["def f():\n    return 1\n", "<think>x</think>\n<solution>\nm.py\n</solution>"],
+      config: {
+        vocab_size: 300,
+        hidden_size: 32,
+        intermediate_size: 48,
+        num_hidden_layers: 2,
+        num_attention_heads: 4,
+        num_key_value_heads: 2,
+        max_position_embeddings: 2048,
+      },
+    });
+    const out = path.join(root, "onnx-out");
+    const io = captureOutput();
+    const code = await main([
+      ...baseArgs(),
+      "--policy",
+      `onnx:${model}`,
+      "--samples",
+      "2",
+      "--tests",
+      "0",
+      "--max-tokens",
+      "8",
+      "--out",
+      out,
+    ]);
+    expect(io.err()).not.toContain("swerl:");
+    expect(code).toBe(0);
+    expect(io.out()).toMatch(/^localize: 2 instances, /);
+    const stages = JSON.parse(readFileSync(path.join(out, "stages.json"), "utf8"));
+    expect(stages).toHaveLength(2);
+    // both views of each instance went through the model (a prompt over its context would have thrown)
+    expect(stages.map((s: { localization: { samples: number } }) => s.localization.samples)).toEqual([2, 2]);
+    // eight random tokens name no file: an honest "none" and empty predictions
+    const preds = readFileSync(path.join(out, "all_preds.jsonl"), "utf8").trim().split("\n");
+    expect(preds.map((l) => JSON.parse(l).model_name_or_path)).toEqual(["model", "model"]);
+  }, 60_000);
+});
