@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { MinedPullRequest } from "@swerl/schema";
 import { beforeAll, describe, expect, it } from "vitest";
 import { snapshotsFromArchive } from "./gharchive-snapshots.js";
+import { startGithubGraphqlServer } from "./github/server.js";
 import type { RepositorySnapshot } from "./github/snapshot.js";
 import { MiningError, minePullRequests, parseShard, shardOf } from "./mine-pull-requests.js";
 import { buildFixtureWorld, type FixtureWorld } from "./testing/fixture-world.js";
@@ -126,5 +127,35 @@ describe("minePullRequests", () => {
       "acme/calc#7",
       "acme/web#3",
     ]);
+  });
+
+  it("crawls the GitHub GraphQL API, recording a repository GitHub does not know as an error", async () => {
+    const snapshots: RepositorySnapshot[] = [];
+    for await (const s of snapshotsFromArchive([world.archiveDir])) snapshots.push(s);
+    const server = await startGithubGraphqlServer({ snapshots });
+    try {
+      const outDir = join(root, "out-github");
+      const run = () =>
+        minePullRequests({
+          github: { repos: ["acme/web", "acme/unknown"], baseUrl: server.url, token: "", maxAttempts: 1 },
+          reposDir: world.reposDir,
+          outDir,
+        });
+      const summary = await run();
+      const prs = readLines(summary.pullRequestsFile, (v) => MinedPullRequest.parse(v));
+      expect(prs.map((p) => `${p.repo}#${p.number}`)).toEqual(["acme/web#3"]);
+      expect(prs[0]?.patch).toBe(`${world.patches["acme/web#3"]}\n`);
+      const errors = readLines(summary.errorsFile, (v) => MiningError.parse(v));
+      expect(errors.map((e) => [e.kind, e.repo])).toEqual([["github", "acme/unknown"]]);
+      expect(errors[0]?.location).toMatch(/^Swerl/);
+      expect(summary).toMatchObject({ repositories: 2, mined: 1, errors: 1 });
+      const requests = server.stats.requests;
+      const again = await run();
+      expect(again).toMatchObject({ repositories: 2, resumedRepositories: 2, errors: 1 });
+      expect(server.stats.requests).toBe(requests);
+      expect(readLines(summary.errorsFile, (v) => v)).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
   });
 });

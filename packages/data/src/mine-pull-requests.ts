@@ -6,6 +6,8 @@ import { type LinkedIssue, MinedPullRequest, SwerlError } from "@swerl/schema";
 import { z } from "zod";
 import { type ArchiveStats, snapshotsFromArchive } from "./gharchive-snapshots.js";
 import type { GitRepository } from "./git-repository.js";
+import { type GithubSnapshotsOptions, githubSnapshots } from "./github/client.js";
+import type { GithubError } from "./github/errors.js";
 import type { RepositorySnapshot, SnapshotComment, SnapshotPullRequest } from "./github/snapshot.js";
 import { findIssueLinks } from "./issue-links.js";
 import { RepositoryCache } from "./repository-cache.js";
@@ -13,10 +15,10 @@ import { RepositoryCache } from "./repository-cache.js";
 /** One problem met while mining, as written to `errors.jsonl`; the run goes on past every one. */
 export const MiningError = z.object({
   /** What failed: an archive line/file, cloning, a commit that is not in the repository, a diff. */
-  kind: z.enum(["archive", "clone", "missing-commit", "git"]),
+  kind: z.enum(["archive", "github", "clone", "missing-commit", "git"]),
   repo: z.string().optional(),
   pullNumber: z.number().int().positive().optional(),
-  /** `file:line` for archive input. */
+  /** `file:line` for archive input, the GraphQL operation for GitHub. */
   location: z.string().optional(),
   message: z.string(),
 });
@@ -55,8 +57,14 @@ export interface MineProgress {
 export interface MineOptions {
   /** GH Archive inputs: hourly `.json.gz` files, directories of them, or http(s) URLs. */
   gharchive?: readonly string[];
-  /** Snapshots from another source (the GraphQL client, a recorded crawl). */
+  /** Snapshots from another source (a recorded crawl, a custom client). */
   snapshots?: AsyncIterable<RepositorySnapshot>;
+  /**
+   * Repositories to crawl through the GitHub GraphQL API (after the other sources). Only those of this
+   * shard not finished by an earlier run are fetched; one that fails (after the transport's retries)
+   * is recorded as a `github` error and counts as done.
+   */
+  github?: { repos: readonly string[] } & GithubSnapshotsOptions;
   /** Where repositories are cloned from: a directory of `owner__name.git`, a `file://` URL or an http(s) base. */
   reposDir: string;
   /** Cache of bare mirrors (default `outDir/git-cache`). */
@@ -349,7 +357,38 @@ export async function minePullRequests(options: MineOptions): Promise<MineSummar
       errors: summary.errors,
     });
 
+  /** Repositories handled by this run (from any source), so a second source's copy is skipped. */
+  const seen = new Set<string>();
+  /**
+   * Every source in turn: recorded snapshots, the GitHub API, then GH Archive. A repository two
+   * sources describe is mined from the first (GitHub's data is the richer: closing references).
+   */
   async function* sources(): AsyncGenerator<RepositorySnapshot> {
+    if (options.snapshots) {
+      for await (const s of options.snapshots) if (include(s.repo)) yield s;
+    }
+    if (options.github) {
+      const { repos, ...github } = options.github;
+      const todo = repos.filter((r) => include(r) && !checkpoint.repositories[r] && !seen.has(r));
+      for (const r of repos.filter(include)) {
+        if (todo.includes(r) || seen.has(r)) continue;
+        seen.add(r);
+        summary.repositories += 1;
+        summary.resumedRepositories += 1;
+      }
+      for await (const s of githubSnapshots(todo, {
+        ...github,
+        signal: github.signal ?? signal,
+        onError: (e) => {
+          github.onError?.(e);
+          githubFailures.push(e);
+        },
+      })) {
+        yield s;
+        await recordGithubFailures();
+      }
+      await recordGithubFailures();
+    }
     if (options.gharchive && options.gharchive.length > 0) {
       const archiveErrors: MiningError[] = [];
       summary.archive = { files: 0, events: 0, duplicateEvents: 0, badLines: 0, incompletePullRequests: 0 };
@@ -380,13 +419,27 @@ export async function minePullRequests(options: MineOptions): Promise<MineSummar
       }
       yield* snapshots;
     }
-    if (options.snapshots) {
-      for await (const s of options.snapshots) if (include(s.repo)) yield s;
+  }
+
+  const githubFailures: GithubError[] = [];
+  /** Writes GitHub failures as errors of their repositories, which then count as done. */
+  async function recordGithubFailures(): Promise<void> {
+    for (const e of githubFailures.splice(0)) {
+      const text = `${JSON.stringify(MiningError.parse({ kind: "github", repo: e.repo, location: e.query, message: e.message }))}\n`;
+      await appendFile(errorsFile, text);
+      checkpoint.bytes.errors += Buffer.byteLength(text);
+      seen.add(e.repo);
+      summary.repositories += 1;
+      summary.errors += 1;
+      checkpoint.repositories[e.repo] = { pullRequests: 0, mined: 0, errors: 1 };
+      await saveCheckpoint(outDir, checkpoint);
     }
   }
 
   for await (const snapshot of sources()) {
     signal?.throwIfAborted();
+    if (seen.has(snapshot.repo)) continue;
+    seen.add(snapshot.repo);
     summary.repositories += 1;
     if (checkpoint.repositories[snapshot.repo]) {
       summary.resumedRepositories += 1;

@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import { registerAgentless } from "./agentless.js";
+import { registerCurate } from "./curate.js";
 import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
+import { registerMine } from "./mine.js";
 import { registerPipeline } from "./pipeline.js";
 import { registerReward } from "./reward.js";
 import { registerRollout } from "./rollout.js";
@@ -14,8 +16,10 @@ import { registerValidate } from "./validate.js";
 /** Every subcommand of `swerl`, in the order `--help` lists them. */
 export const commandRegistrars: ReadonlyArray<(program: Command) => void> = [
   registerAgentless,
+  registerCurate,
   registerDemo,
   registerEval,
+  registerMine,
   registerPipeline,
   registerReward,
   registerRollout,

@@ -1,0 +1,76 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { MinedPullRequest } from "@swerl/schema";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { main } from "../program.js";
+import { captureOutput } from "../testing/capture-output.js";
+
+const root = mkdtempSync(path.join(tmpdir(), "swerl-cli-mine-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+});
+
+const lines = (file: string) =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l !== "");
+
+describe("swerl mine", () => {
+  it("exits 2 without a source, and names --shard when it is malformed", async () => {
+    let io = captureOutput();
+    expect(await main(["node", "swerl", "mine", "--repos", "r", "--out", "o"])).toBe(2);
+    expect(io.err()).toMatch(/^swerl: give at least one source/);
+    vi.restoreAllMocks();
+    io = captureOutput();
+    const args = ["--gharchive", "a.json.gz", "--repos", "r", "--out", "o", "--shard", "4/4"];
+    expect(await main(["node", "swerl", "mine", ...args])).toBe(2);
+    expect(io.err()).toMatch(/^swerl: --shard: .*0 <= i < N/);
+  });
+
+  it("mines the demo world's archive and snapshots, then resumes without duplicating output", async () => {
+    const world = path.join(root, "world");
+    let io = captureOutput();
+    expect(await main(["node", "swerl", "demo", "--out", world, "--bench", "none"])).toBe(0);
+    const truth = JSON.parse(readFileSync(path.join(world, "ground-truth.json"), "utf8"));
+    vi.restoreAllMocks();
+    const out = path.join(root, "mine");
+    const argv = [
+      "node",
+      "swerl",
+      "mine",
+      "--gharchive",
+      path.join(world, "gharchive"),
+      "--github-snapshots",
+      path.join(world, "github"),
+      "--repos",
+      path.join(world, "repos"),
+      "--out",
+      out,
+    ];
+    io = captureOutput();
+    expect(await main(argv)).toBe(0);
+    expect(io.err()).not.toContain("swerl:");
+    expect(io.out()).toContain(`${truth.pullRequests.length} pull requests in`);
+    const mined = lines(path.join(out, "pull-requests.jsonl")).map((l) =>
+      MinedPullRequest.parse(JSON.parse(l)),
+    );
+    expect(mined.map((p) => `${p.repo.replace("/", "__")}-${p.number}`).sort()).toEqual(
+      truth.pullRequests.map((p: { instanceId: string }) => p.instanceId).sort(),
+    );
+    // Snapshots win over the archive: PRs linked only in GitHub's UI keep their issues.
+    const closing = truth.pullRequests.find(
+      (p: { linkStyle: string }) => p.linkStyle === "closing-reference",
+    );
+    expect(
+      mined.find((p) => p.repo === closing.repo && p.number === closing.number)?.linkedIssues,
+    ).toHaveLength(closing.linkedIssues.length);
+    vi.restoreAllMocks();
+    io = captureOutput();
+    expect(await main(argv)).toBe(0);
+    expect(io.out()).toContain(`(${truth.repositories.length} done by an earlier run)`);
+    expect(lines(path.join(out, "pull-requests.jsonl"))).toHaveLength(mined.length);
+  }, 60_000);
+});
