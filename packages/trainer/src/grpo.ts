@@ -57,7 +57,11 @@ export async function runGrpo(options: GrpoRunOptions): Promise<TrainingRunResul
     Math.max(1, model.config.max_position_embeddings - config.sampling.maxTokens - 64);
   const train = await loadPromptedInstances(options.instancesFile, tokenizer, maxPrompt);
   if (train.items.length === 0)
-    throw new TrainerConfigError(options.instancesFile, "", "no instance fits the model's context");
+    throw new TrainerConfigError(
+      options.instancesFile,
+      "",
+      `no instance fits the model's context (${model.config.max_position_embeddings} positions, prompt budget ${maxPrompt} tokens; ${train.skipped.length} skipped)`,
+    );
   const heldout = options.heldoutFile
     ? (await loadPromptedInstances(options.heldoutFile, tokenizer, maxPrompt)).items.slice(
         0,

@@ -13,6 +13,13 @@ export {
   parseGrpoConfig,
 } from "./config.js";
 export {
+  createDefaultModel,
+  DEFAULT_MODEL_CONFIG,
+  DefaultModelSpec,
+  type DefaultModelSpecInput,
+  tokenizerCorpus,
+} from "./default-model.js";
+export {
   type EnginePrompt,
   OpenRlhfRow,
   RewardLabel,
@@ -79,6 +86,16 @@ export {
 } from "./run-config.js";
 export { batchIndices, HeldoutRow, type LocalMetricsRow } from "./run-files.js";
 export { runSft } from "./sft.js";
+export {
+  LOCAL_GRPO_DEFAULTS,
+  LOCAL_SFT_DEFAULTS,
+  parseTrainLocalConfig,
+  TrainLocalConfig,
+  type TrainLocalConfigInput,
+  type TrainLocalOptions,
+  type TrainLocalResult,
+  trainLocal,
+} from "./train-local.js";
 export {
   evaluateHeldout,
   type HeldoutResult,

@@ -59,7 +59,9 @@ export async function loadModelTokenizer(dir: string): Promise<ModelTokenizer> {
     throw new ModelDirError(join(dir, "generation_config.json"), "no eos_token_id (needed to end responses)");
   return {
     encode: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids,
-    decode: (tokenIds) => tokenizer.decode([...tokenIds], { skip_special_tokens: true }),
+    // The tokenizers library throws on an empty id list; a response that is only the end token is "".
+    decode: (tokenIds) =>
+      tokenIds.length === 0 ? "" : tokenizer.decode([...tokenIds], { skip_special_tokens: true }),
     renderPrompt: (messages) => template.render(messages, { addGenerationPrompt: true }),
     eosTokenIds: eos,
   };

@@ -113,6 +113,15 @@ export class RunLog<Row extends { step: number }> {
   async append(row: Row): Promise<void> {
     await appendFile(this.file, `${JSON.stringify(row)}\n`);
   }
+
+  /** Every row in the file (those an earlier run wrote, then this run's). */
+  async rows(): Promise<Row[]> {
+    const raw = await readFile(this.file, "utf8");
+    return raw
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => JSON.parse(line) as Row);
+  }
 }
 
 /** Deterministic data order: the instance indices of `step`, walking seeded permutations epoch by epoch. */

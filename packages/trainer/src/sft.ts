@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { AdamOptimizer } from "./adam.js";
-import { TrainerConfigError } from "./errors.js";
+import { OracleResponseError, TrainerConfigError } from "./errors.js";
 import { JitLlama } from "./jit-llama.js";
 import { LocalLlamaPolicy } from "./local-llama-policy.js";
 import { readModelDir } from "./model-dir.js";
@@ -34,17 +34,33 @@ export async function runSft(
   const config = parsed.data;
   const model = await readModelDir(options.modelDir);
   const tokenizer = await loadModelTokenizer(options.modelDir);
-  const maxPrompt = config.maxPromptTokens ?? Math.floor(model.config.max_position_embeddings / 2);
+  // Without a budget, any prompt that leaves room for a response; examples that do not fit are skipped.
+  const maxPrompt = config.maxPromptTokens ?? Math.max(1, model.config.max_position_embeddings - 64);
   const train = await loadPromptedInstances(options.instancesFile, tokenizer, maxPrompt);
+  const skipped = [...train.skipped];
   const examples = train.items.flatMap((item) => {
-    const response = buildOracleResponse(item.instance, { contextLines: config.oracleContextLines });
+    let response: string;
+    try {
+      response = buildOracleResponse(item.instance, { contextLines: config.oracleContextLines });
+    } catch (err) {
+      if (!(err instanceof OracleResponseError)) throw err;
+      skipped.push(item.instance.instanceId);
+      return [];
+    }
     const responseIds = [...tokenizer.encode(response), tokenizer.eosTokenIds[0] as number];
     const tokenIds = [...item.promptIds, ...responseIds];
-    if (tokenIds.length > model.config.max_position_embeddings + 1) return [];
+    if (tokenIds.length > model.config.max_position_embeddings + 1) {
+      skipped.push(item.instance.instanceId);
+      return [];
+    }
     return [{ tokenIds, promptLength: item.promptIds.length }];
   });
   if (examples.length === 0)
-    throw new TrainerConfigError(options.instancesFile, "", "no instance fits the model's context");
+    throw new TrainerConfigError(
+      options.instancesFile,
+      "",
+      `no instance fits the model's context (${model.config.max_position_embeddings} positions, prompt budget ${maxPrompt} tokens; ${skipped.length} skipped)`,
+    );
   const heldout = options.heldoutFile
     ? (await loadPromptedInstances(options.heldoutFile, tokenizer, maxPrompt)).items.slice(
         0,
@@ -74,7 +90,7 @@ export async function runSft(
       startStep,
       seed: config.seed,
       checkpointEvery: config.checkpointEvery,
-      skipped: train.skipped,
+      skipped,
       metrics: await RunLog.open<LocalMetricsRow>(join(options.outDir, "metrics.jsonl"), startStep),
       heldoutLog: await RunLog.open<HeldoutRow>(join(options.outDir, "heldout.jsonl"), startStep),
       step: async (step) => {

@@ -46,8 +46,9 @@ export interface TrainingRunResult {
   interrupted: boolean;
   /** `outDir/model`: the final weights as a full model directory. */
   modelDir: string;
+  /** Held-out rows of the phase so far (an earlier, resumed run's included), in step order. */
   heldout: HeldoutRow[];
-  /** Instances left out because their prompt did not fit. */
+  /** Instances left out because their prompt did not fit (or, for SFT, no oracle response could be built). */
   skippedInstances: string[];
 }
 
@@ -73,7 +74,6 @@ export async function runSteps(options: {
   step: (step: number) => Promise<LocalMetricsRow>;
 }): Promise<TrainingRunResult> {
   const { phase, run, model, trainer, optimizer } = options;
-  const heldout: HeldoutRow[] = [];
   const evaluate = async (step: number) => {
     if (options.heldoutItems.length === 0) return;
     const result = await evaluateHeldout(options.policy, options.heldoutItems, {
@@ -82,7 +82,6 @@ export async function runSteps(options: {
       seed: options.seed + 7919 * step,
     });
     const row: HeldoutRow = { phase, step, time: new Date().toISOString(), ...result };
-    heldout.push(row);
     await options.heldoutLog.append(row);
     run.onProgress?.({ kind: "heldout", phase, step, totalSteps: options.steps, heldout: row });
   };
@@ -94,7 +93,9 @@ export async function runSteps(options: {
     });
     run.onProgress?.({ kind: "checkpoint", phase, step, totalSteps: options.steps, dir });
   };
-  if (options.startStep === 0) await evaluate(0);
+  const evaluated = async (step: number) =>
+    (await options.heldoutLog.rows()).some((row) => row.step === step);
+  if (options.startStep === 0 && !(await evaluated(0))) await evaluate(0);
   const lastStep = Math.min(options.steps, run.stopAfterStep ?? options.steps);
   let step = options.startStep;
   let interrupted = false;
@@ -117,8 +118,7 @@ export async function runSteps(options: {
   }
   if (step < options.steps) interrupted = true;
   if (savedAt !== step) await checkpoint(step);
-  if (step === options.steps && step > options.startStep && !heldout.some((row) => row.step === step))
-    await evaluate(step);
+  if (step === options.steps && !(await evaluated(step))) await evaluate(step);
   const finalDir = `${run.outDir}/model`;
   await writeModelDir(model.dir, finalDir, trainer.weights);
   return {
@@ -126,7 +126,7 @@ export async function runSteps(options: {
     resumedFrom: options.startStep,
     interrupted,
     modelDir: finalDir,
-    heldout,
+    heldout: await options.heldoutLog.rows(),
     skippedInstances: options.skipped,
   };
 }
