@@ -2,7 +2,13 @@ import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { OpenAIPolicy, ReplayPolicy, type RunningPolicyServer, startPolicyServer } from "@swerl/rollout";
+import {
+  OpenAIPolicy,
+  type Policy,
+  ReplayPolicy,
+  type RunningPolicyServer,
+  startPolicyServer,
+} from "@swerl/rollout";
 import { Prediction, readAllRecords, type SweBenchInstanceInput } from "@swerl/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalExecutor } from "../executors/local-executor.js";
@@ -187,12 +193,23 @@ const replay = new ReplayPolicy(
   { model: "scripted-demo" },
 );
 
+/** What the server was asked: each prompt's temperature, as it crossed the wire (the replay answers). */
+const requests: Array<{ prompt: string; temperature: number | undefined }> = [];
+const served: Policy = {
+  model: replay.model,
+  sample: (prompts, options) => {
+    for (const prompt of prompts) requests.push({ prompt, temperature: options.temperature });
+    return replay.sample(prompts, options);
+  },
+  close: () => replay.close(),
+};
+
 let dir: string;
 let server: RunningPolicyServer;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "swerl-agentless-"));
   await writeBenchmark(dir);
-  server = await startPolicyServer({ policy: replay });
+  server = await startPolicyServer({ policy: served });
 });
 afterAll(() => server.close());
 
@@ -281,6 +298,12 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
       await readFile(join(outDir, "instances", "demo__calc-1.json"), "utf8"),
     ) as InstanceTrace;
     expect(trace1.localization.views).toEqual(["tree", "shuffled-list", "shuffled-tree", "shuffled-list"]);
+    // the first view greedy, the others sampled; repairs and tests sampled
+    const temperatures = (marker: string, issue: string) =>
+      requests.filter((a) => a.prompt.includes(marker) && a.prompt.includes(issue)).map((a) => a.temperature);
+    expect(temperatures("Decide which files", ADD_ISSUE)).toEqual([0, 0.8, 0.8, 0.8]);
+    expect(temperatures("We are currently solving", ADD_ISSUE)).toEqual([0.8]);
+    expect(temperatures("standalone Python script", ADD_ISSUE)).toEqual([0.8]);
     expect(trace1.decision.scores).toEqual([
       { sample: 0, regressions: 0, reproductionPasses: 0, votes: 1 },
       { sample: 1, regressions: 1, reproductionPasses: 0, votes: 1 },
@@ -388,7 +411,8 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     });
     expect(fourth.stages).toEqual(run.stages);
     expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(before + 1);
-    // a changed configuration recomputes from the start
+    // a changed configuration recomputes from the first stage it affects: no tests changes no localization or repair
+    const asked = replay.hits.reduce((a, b) => a + b, 0);
     const fewer = await runAgentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
@@ -398,8 +422,23 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
       tests: 0,
       regression: false,
     });
-    expect(fewer.stageStatus.localize).toEqual({ ran: 2, resumed: 0, skipped: 0 });
+    expect(fewer.stageStatus.localize).toEqual({ ran: 0, resumed: 2, skipped: 0 });
+    expect(fewer.stageStatus.repair).toEqual({ ran: 0, resumed: 2, skipped: 0 });
     expect(fewer.stageStatus.reproduce).toEqual({ ran: 0, resumed: 0, skipped: 2 });
+    expect(fewer.stageStatus.regression).toEqual({ ran: 0, resumed: 0, skipped: 2 });
+    expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(asked);
+    // another sampling temperature is another localization
+    const hotter = await runAgentless({
+      dataset: join(dir, "bench.jsonl"),
+      reposDir: join(dir, "repos"),
+      policy,
+      outDir,
+      samples: 6,
+      tests: 0,
+      regression: false,
+      temperature: 0.5,
+    });
+    expect(hotter.stageStatus.localize).toEqual({ ran: 2, resumed: 0, skipped: 0 });
     // without tests, the fix's two layouts outvote the others
     expect(fewer.stages[0]!.rerank).toEqual({ chosen: 2, decidedBy: "majority" });
   });

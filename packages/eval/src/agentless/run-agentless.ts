@@ -426,7 +426,7 @@ class InstanceRunner {
     readonly instance: SweBenchInstance,
     readonly options: RunAgentlessOptions,
     readonly resolved: ResolvedOptions,
-    readonly config: string,
+    readonly configs: Record<AgentlessStage, string>,
   ) {
     this.id = instance.instance_id;
     this.mirror = path.join(options.reposDir, mirrorDirectoryName(instance.repo));
@@ -457,7 +457,7 @@ class InstanceRunner {
     } catch (error) {
       if (!(error instanceof PromptBudgetError)) throw error;
       return {
-        config: this.config,
+        config: this.configs.localize,
         views: [],
         responses: [],
         files: [],
@@ -489,7 +489,7 @@ class InstanceRunner {
       resolved.maxFiles,
     );
     return {
-      config: this.config,
+      config: this.configs.localize,
       views: loc.views,
       responses,
       files: localized,
@@ -517,7 +517,7 @@ class InstanceRunner {
     } catch (error) {
       if (!(error instanceof PromptBudgetError)) throw error;
       return {
-        config: this.config,
+        config: this.configs.repair,
         shownFiles: [],
         promptTokens: null,
         droppedFiles: [],
@@ -547,7 +547,7 @@ class InstanceRunner {
       });
     }
     return {
-      config: this.config,
+      config: this.configs.repair,
       shownFiles: prompt.shownFiles,
       promptTokens: prompt.tokens,
       droppedFiles: prompt.droppedFiles,
@@ -576,7 +576,7 @@ class InstanceRunner {
   async reproduce(repair: RepairRecord | null, executor: Executor): Promise<ReproduceRecord> {
     const { instance, resolved, options } = this;
     const skipped = (note?: string): ReproduceRecord => ({
-      config: this.config,
+      config: this.configs.reproduce,
       ran: false,
       tests: [],
       selected: [],
@@ -604,7 +604,12 @@ class InstanceRunner {
         tests.push({ sample, script, onOriginal });
         throwIfAborted(options.signal);
       }
-      return { config: this.config, ran: true, tests, selected: selectReproductionTests(generated, 1) };
+      return {
+        config: this.configs.reproduce,
+        ran: true,
+        tests,
+        selected: selectReproductionTests(generated, 1),
+      };
     });
   }
 
@@ -616,7 +621,7 @@ class InstanceRunner {
   ): Promise<RegressionRecord> {
     const { instance, resolved, options } = this;
     const skipped = (note?: string): RegressionRecord => ({
-      config: this.config,
+      config: this.configs.regression,
       ran: false,
       suite: null,
       results: [],
@@ -648,7 +653,7 @@ class InstanceRunner {
         results.push({ normalizedKey, regressions, reproductionPasses });
         throwIfAborted(options.signal);
       }
-      return { config: this.config, ran: true, suite, results };
+      return { config: this.configs.regression, ran: true, suite, results };
     });
   }
 
@@ -710,7 +715,7 @@ class InstanceRunner {
     return {
       instanceId: this.id,
       model,
-      config: this.config,
+      config: this.configs.rerank,
       stages,
       localization: {
         views: localization.views,
@@ -817,15 +822,42 @@ export async function runAgentless(options: RunAgentlessOptions): Promise<Agentl
         `${instance.instance_id}: no mirror of ${instance.repo} at ${mirror} (expected a bare git repository)`,
       );
   }
-  // what a stage file must have been computed with to be reused (functions are named by their presence)
-  const config = JSON.stringify({
+  // what a stage file must have been computed with to be reused: the options of that stage and of
+  // the stages before it (functions are named by their presence)
+  const shared = {
     model: options.policy.model,
-    ...Object.fromEntries(Object.entries(resolved).filter(([k]) => !["render", "countTokens"].includes(k))),
+    maxTokens: resolved.maxTokens,
+    temperature: resolved.temperature,
+    seed: resolved.seed,
+    maxPromptTokens: resolved.maxPromptTokens,
     countTokens: options.countTokens ? "custom" : "chars",
     chatTemplate: options.chatTemplate ? "custom" : "plain",
-  });
+  };
+  const localizeKeys = {
+    ...shared,
+    localizationSamples: resolved.localizationSamples,
+    maxFiles: resolved.maxFiles,
+  };
+  const repairKeys = { ...localizeKeys, samples: resolved.samples };
+  const reproduceKeys = {
+    ...repairKeys,
+    tests: resolved.tests,
+    reproductionTimeoutMs: resolved.reproductionTimeoutMs,
+  };
+  const regressionKeys = {
+    ...reproduceKeys,
+    regression: resolved.regression,
+    suiteTimeoutMs: resolved.suiteTimeoutMs,
+  };
+  const configs: Record<AgentlessStage, string> = {
+    localize: JSON.stringify(localizeKeys),
+    repair: JSON.stringify(repairKeys),
+    reproduce: JSON.stringify(reproduceKeys),
+    regression: JSON.stringify(regressionKeys),
+    rerank: JSON.stringify(regressionKeys),
+  };
   await mkdir(options.outDir, { recursive: true });
-  const runners = instances.map((i) => new InstanceRunner(i, options, resolved, config));
+  const runners = instances.map((i) => new InstanceRunner(i, options, resolved, configs));
   const total = runners.length;
   const stageStatus = Object.fromEntries(
     AGENTLESS_STAGES.map((s) => [s, { ran: 0, resumed: 0, skipped: 0 }]),
@@ -844,7 +876,7 @@ export async function runAgentless(options: RunAgentlessOptions): Promise<Agentl
     for (const [index, runner] of runners.entries()) {
       throwIfAborted(options.signal);
       const file = stageFile(options.outDir, runner.id, name);
-      let value: T | null = recomputed.has(runner.id) ? null : await readStage(file, schema, config);
+      let value: T | null = recomputed.has(runner.id) ? null : await readStage(file, schema, configs[name]);
       let status: "ran" | "resumed" | "skipped";
       if (value) status = "resumed";
       else {
@@ -884,7 +916,7 @@ export async function runAgentless(options: RunAgentlessOptions): Promise<Agentl
       RepairRecord,
       async (r, i) =>
         (await r.repair(localized[i]!)) ?? {
-          config,
+          config: configs.repair,
           shownFiles: [],
           promptTokens: null,
           droppedFiles: [],
