@@ -9,7 +9,12 @@ export { ChatMessage } from "./chat-message.js";
 export { ChatTemplate, type ChatTemplateOptions, TokenizerConfig } from "./chat-template.js";
 export { ChatTemplateError, ModelDirectoryError, PolicyInputError, PromptBudgetError } from "./errors.js";
 export { generateGroups, type NextTokenLogits, type TokenDecoder } from "./generate.js";
-export { buildLlamaOnnx, headDimOf, LLAMA_ONNX_OPSET } from "./llama-onnx-graph.js";
+export {
+  buildLlamaOnnx,
+  buildLlamaSharedPrefixOnnx,
+  headDimOf,
+  LLAMA_ONNX_OPSET,
+} from "./llama-onnx-graph.js";
 export { LlamaWeightError, type LlamaWeights, llamaReferenceForward } from "./llama-reference.js";
 export { logSoftmax } from "./log-softmax.js";
 export {

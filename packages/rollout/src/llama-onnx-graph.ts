@@ -132,6 +132,21 @@ export function headDimOf(config: LlamaConfig): number {
  * `max_position_embeddings`.
  */
 export function buildLlamaOnnx(config: LlamaConfig, weights: LlamaWeights): Uint8Array {
+  return buildGraph(config, weights, false);
+}
+
+/**
+ * A decode graph for G samples of one prompt: the Optimum inputs and outputs, except that `past_key_values`
+ * and `present` hold only what each row generated after the prompt, and the prompt's cache comes once,
+ * unbatched, as `prefix_key_values.{i}.key/value` [1, K, P0, hd]; `attention_mask` covers the generated
+ * part ([B, P+S]) and `position_ids` stay absolute (P0 + P + s). Each step then reads and copies the prompt's
+ * keys and values once instead of G times. Same function as `buildLlamaOnnx` on the concatenated cache.
+ */
+export function buildLlamaSharedPrefixOnnx(config: LlamaConfig, weights: LlamaWeights): Uint8Array {
+  return buildGraph(config, weights, true);
+}
+
+function buildGraph(config: LlamaConfig, weights: LlamaWeights, sharedPrefix: boolean): Uint8Array {
   const d = config.hidden_size;
   const heads = config.num_attention_heads;
   const kvHeads = config.num_key_value_heads;
@@ -227,6 +242,16 @@ export function buildLlamaOnnx(config: LlamaConfig, weights: LlamaWeights): Uint
         ]),
       );
     }
+    if (sharedPrefix)
+      for (const kind of ["key", "value"])
+        inputs.push(
+          valueInfo(`prefix_key_values.${layer}.${kind}`, onnx.TensorProto.DataType.FLOAT, [
+            1,
+            kvHeads,
+            "prefix_sequence_length",
+            headDim,
+          ]),
+        );
     const x = rmsNorm(hidden, `${p}.input_layernorm.weight`);
     const q = rope(splitHeads(linear(x, `${p}.self_attn.q_proj.weight`, heads * headDim, d), heads));
     const k = rope(splitHeads(linear(x, `${p}.self_attn.k_proj.weight`, kvHeads * headDim, d), kvHeads));
@@ -247,8 +272,28 @@ export function buildLlamaOnnx(config: LlamaConfig, weights: LlamaWeights): Uint
     const grouped = g.op("Reshape", [q, g.int64([0, kvHeads, groups, -1, headDim])]);
     const keysT = g.op("Unsqueeze", [g.op("Transpose", [presentKey], { perm: [0, 1, 3, 2] }), g.int64([2])]);
     const scores = g.op("Add", [g.op("Mul", [g.op("MatMul", [grouped, keysT]), scale]), bias5]);
-    const probs = g.op("Softmax", [scores], { axis: -1 });
-    const attended = g.op("MatMul", [probs, g.op("Unsqueeze", [presentValue, g.int64([2])])]);
+    let attended: string;
+    if (!sharedPrefix) {
+      const probs = g.op("Softmax", [scores], { axis: -1 });
+      attended = g.op("MatMul", [probs, g.op("Unsqueeze", [presentValue, g.int64([2])])]);
+    } else {
+      // The prompt's keys [1, K, 1, hd, P0] broadcast to every row: a matrix product per row and head, as
+      // for the rows' own keys, so a row's numbers do not depend on how many rows share the batch.
+      const prefixKeysT = g.op("Unsqueeze", [
+        g.op("Transpose", [`prefix_key_values.${layer}.key`], { perm: [0, 1, 3, 2] }),
+        g.int64([2]),
+      ]);
+      const prefixScores = g.op("Mul", [g.op("MatMul", [grouped, prefixKeysT]), scale]);
+      const probs = g.op("Softmax", [g.op("Concat", [prefixScores, scores], { axis: -1 })], { axis: -1 });
+      const prefixLength = g.op("Shape", [`prefix_key_values.${layer}.key`], { start: 2, end: 3 });
+      const last = g.int64([-1]);
+      const prefixProbs = g.op("Slice", [probs, g.int64([0]), prefixLength, last]);
+      const generatedProbs = g.op("Slice", [probs, prefixLength, g.int64([2 ** 62]), last]);
+      attended = g.op("Add", [
+        g.op("MatMul", [prefixProbs, g.op("Unsqueeze", [`prefix_key_values.${layer}.value`, g.int64([2])])]),
+        g.op("MatMul", [generatedProbs, g.op("Unsqueeze", [presentValue, g.int64([2])])]),
+      ]);
+    }
     const merged = g.op("Reshape", [
       g.op("Transpose", [g.op("Reshape", [attended, g.int64([0, heads, -1, headDim])])], {
         perm: [0, 2, 1, 3],
@@ -273,7 +318,7 @@ export function buildLlamaOnnx(config: LlamaConfig, weights: LlamaWeights): Uint
     producerVersion: "0.1.0",
     opsetImport: [{ domain: "", version: LLAMA_ONNX_OPSET }],
     graph: {
-      name: "llama_decoder_with_past",
+      name: sharedPrefix ? "llama_decoder_with_shared_prefix" : "llama_decoder_with_past",
       node: g.nodes,
       initializer: g.initializers,
       input: inputs,

@@ -33,11 +33,14 @@ export class OnnxDecoder {
   readonly shape: DecoderShape;
   readonly #session: ort.InferenceSession;
   readonly #hasPositionIds: boolean;
+  /** The graph takes the prompt's cache once as `prefix_key_values` (buildLlamaSharedPrefixOnnx). */
+  readonly sharedPrefix: boolean;
 
   private constructor(session: ort.InferenceSession, shape: DecoderShape) {
     this.#session = session;
     this.shape = shape;
     this.#hasPositionIds = session.inputNames.includes("position_ids");
+    this.sharedPrefix = session.inputNames.includes("prefix_key_values.0.key");
   }
 
   /** Loads a graph from a file path or from serialised ModelProto bytes. */
@@ -85,21 +88,24 @@ export class OnnxDecoder {
 
   /**
    * Feeds `tokens` (one row per cached sequence, all rows the same length) after `cache` and returns
-   * the logits of every fed position, [batch, rows' length, vocab], and the grown cache.
+   * the logits of every fed position, [batch, rows' length, vocab], and the grown cache. With `prefix`
+   * (a batch-1 cache every row continues; shared-prefix graphs only), `cache` holds only what follows it.
    */
   async run(
     tokens: ReadonlyArray<readonly number[]>,
     cache: KvCache,
+    prefix?: KvCache,
   ): Promise<{ logits: Float32Array; cache: KvCache }> {
     const batch = tokens.length;
     const length = tokens[0]?.length ?? 0;
     const total = cache.length + length;
+    const offset = (prefix?.length ?? 0) + cache.length;
     const inputIds = new BigInt64Array(batch * length);
     const positions = new BigInt64Array(batch * length);
     for (const [b, row] of tokens.entries())
       for (const [s, id] of row.entries()) {
         inputIds[b * length + s] = BigInt(id);
-        positions[b * length + s] = BigInt(cache.length + s);
+        positions[b * length + s] = BigInt(offset + s);
       }
     const { kvHeads, headDim } = this.shape;
     const feeds: Record<string, ort.Tensor> = {
@@ -115,6 +121,20 @@ export class OnnxDecoder {
           [batch, kvHeads, cache.length, headDim],
         );
       });
+    if (prefix) {
+      if (!this.sharedPrefix)
+        throw new TypeError(
+          "a prefix cache needs a graph with prefix_key_values inputs (buildLlamaSharedPrefixOnnx)",
+        );
+      for (let layer = 0; layer < this.shape.layers; layer++)
+        ["key", "value"].forEach((kind, k) => {
+          feeds[`prefix_key_values.${layer}.${kind}`] = new ort.Tensor(
+            "float32",
+            prefix.tensors[2 * layer + k] as Float32Array,
+            [1, kvHeads, prefix.length, headDim],
+          );
+        });
+    }
     const outputs = await this.#session.run(feeds);
     const tensors: Float32Array[] = [];
     for (let layer = 0; layer < this.shape.layers; layer++)

@@ -1,4 +1,4 @@
-import { rm, writeFile } from "node:fs/promises";
+import { cp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PolicyInputError } from "./errors.js";
@@ -13,9 +13,10 @@ let dir = "";
 let other = "";
 const prompts = ["<|im_start|>user\ndef add(a, b):<|im_end|>\n<|im_start|>assistant\n", "We are solving"];
 const policies: OnnxPolicy[] = [];
-async function open(modelDir: string, batchSize?: number): Promise<OnnxPolicy> {
+async function open(modelDir: string, batchSize?: number, sharedPrefix = true): Promise<OnnxPolicy> {
   const policy = await OnnxPolicy.fromDirectory(modelDir, {
     threads: 1,
+    sharedPrefix,
     ...(batchSize ? { batchSize } : {}),
   });
   policies.push(policy);
@@ -143,6 +144,53 @@ describe("OnnxPolicy.sample", () => {
     const policy = await open(dir);
     await expect(policy.sample([""], options)).rejects.toThrow(PolicyInputError);
     await expect(policy.sample(["x".repeat(200)], options)).rejects.toThrow(/at most 95/);
+  });
+});
+
+describe("OnnxPolicy with a shared-prefix decode graph", () => {
+  const options = { n: 5, temperature: 1, maxTokens: 12, seed: 3 };
+  it("is used for our model family and samples what the Optimum graph alone samples", async () => {
+    const shared = await open(dir, 3);
+    const plain = await open(dir, 3, false);
+    expect(shared.sharedPrefix).toBe(true);
+    expect(plain.sharedPrefix).toBe(false);
+    const sampling = { ...options, topP: 0.95, maxTokens: 20 };
+    const a = await shared.sample(prompts, sampling);
+    const b = await plain.sample(prompts, sampling);
+    a.forEach((group, g) => {
+      group.samples.forEach((sample, s) => {
+        const want = b[g]?.samples[s];
+        expect(sample.tokenIds).toEqual(want?.tokenIds);
+        expect(sample.finishReason).toBe(want?.finishReason);
+        expect(maxAbsDiff(sample.tokenLogprobs, want?.tokenLogprobs ?? [])).toBeLessThan(1e-5);
+      });
+    });
+  });
+
+  it("is not used for a directory without model.safetensors (an Optimum export), which still samples", async () => {
+    const exported = `${dir}-exported`;
+    await cp(dir, exported, { recursive: true });
+    await rm(join(exported, "model.safetensors"));
+    try {
+      const policy = await open(exported, 3);
+      expect(policy.sharedPrefix).toBe(false);
+      expect(await policy.sample(prompts, options)).toEqual(
+        await (await open(dir, 3, false)).sample(prompts, options),
+      );
+    } finally {
+      await rm(exported, { recursive: true, force: true });
+    }
+  });
+
+  it("is not used when model.safetensors does not hold the ONNX file's weights", async () => {
+    const mixed = `${dir}-mixed`;
+    await cp(dir, mixed, { recursive: true });
+    await cp(join(other, "model.safetensors"), join(mixed, "model.safetensors"));
+    try {
+      expect((await open(mixed, 3)).sharedPrefix).toBe(false);
+    } finally {
+      await rm(mixed, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,9 +1,9 @@
-import { access } from "node:fs/promises";
+import { access, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { LlamaConfig, type RolloutSample } from "@swerl/schema";
 import { z } from "zod";
 import { ModelDirectoryError, PolicyInputError } from "./errors.js";
-import { buildLlamaOnnx, headDimOf } from "./llama-onnx-graph.js";
+import { buildLlamaOnnx, buildLlamaSharedPrefixOnnx, headDimOf } from "./llama-onnx-graph.js";
 import { readModelWeights } from "./model-directory.js";
 import { loadTokenizer, type ModelTokenizer, readModelJson } from "./model-tokenizer.js";
 import { type DecoderShape, OnnxDecoder, selectCacheRows } from "./onnx-decoder.js";
@@ -20,6 +20,12 @@ export const OnnxPolicyOptions = z.object({
   batchSize: z.number().int().positive().default(16),
   /** The policy's name in rollout records; the directory name when absent. */
   model: z.string().min(1).optional(),
+  /**
+   * Decode a group's samples with a graph that reads the prompt's cache once per step instead of once
+   * per sample (buildLlamaSharedPrefixOnnx), built from the directory's model.safetensors when it has
+   * one and checked against the ONNX file's logits at load; the plain Optimum graph otherwise.
+   */
+  sharedPrefix: z.boolean().default(true),
 });
 export type OnnxPolicyOptions = z.input<typeof OnnxPolicyOptions>;
 
@@ -54,6 +60,64 @@ async function decoderShape(dir: string): Promise<{ shape: DecoderShape; maxPosi
   };
 }
 
+/** Largest model.safetensors a shared-prefix graph is built from (ONNX protobufs stop at 2 GiB). */
+const SHARED_PREFIX_MAX_BYTES = 1.5 * 2 ** 30;
+
+/**
+ * A decoder that takes the prompt cache once (see OnnxPolicyOptions.sharedPrefix) for `dir`'s weights,
+ * or undefined when the directory has no usable float32 Llama safetensors or the graph does not give
+ * `main`'s logits (within 1e-4) on a probe sequence.
+ */
+async function sharedPrefixDecoder(
+  dir: string,
+  main: OnnxDecoder,
+  threads: { threads?: number },
+): Promise<OnnxDecoder | undefined> {
+  const file = join(dir, "model.safetensors");
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => -1,
+  );
+  if (size < 0 || size > SHARED_PREFIX_MAX_BYTES) return undefined;
+  let decoder: OnnxDecoder;
+  try {
+    const { config, weights } = await readModelWeights(dir);
+    decoder = await OnnxDecoder.create(
+      buildLlamaSharedPrefixOnnx(config, weights),
+      main.shape,
+      threads,
+      file,
+    );
+  } catch {
+    return undefined; // not our model family's weights: the Optimum graph alone serves it
+  }
+  // probe: 5 tokens at once against 3 as a prefix, then 2 rows continuing with 1 and then 1 more token
+  const vocab = main.shape.vocabSize;
+  const ids = [1, 7, 3, 11, 5].map((id) => id % vocab);
+  const full = await main.run([ids], main.emptyCache(1));
+  const prefix = await main.run([ids.slice(0, 3)], main.emptyCache(1));
+  const first = await decoder.run(
+    [[ids[3] as number], [ids[3] as number]],
+    decoder.emptyCache(2),
+    prefix.cache,
+  );
+  const second = await decoder.run([[ids[4] as number], [ids[4] as number]], first.cache, prefix.cache);
+  let diff = 0;
+  for (const [got, position] of [
+    [first.logits, 3],
+    [second.logits, 4],
+  ] as const)
+    for (let row = 0; row < 2; row++)
+      for (let v = 0; v < vocab; v++)
+        diff = Math.max(
+          diff,
+          Math.abs((got[row * vocab + v] as number) - (full.logits[position * vocab + v] as number)),
+        );
+  if (diff <= 1e-4) return decoder;
+  await decoder.release();
+  return undefined;
+}
+
 /**
  * A Policy on ONNX Runtime for decoder-only models in the Hugging Face Optimum layout: each prompt is
  * prefilled once and its cache shared by its G samples, which decode together in batches of at most
@@ -65,20 +129,28 @@ export class OnnxPolicy implements Policy {
   readonly tokenizer: ModelTokenizer;
   readonly #options: z.infer<typeof OnnxPolicyOptions>;
   #decoder: OnnxDecoder;
+  #shared: OnnxDecoder | undefined;
   #maxPositions: number;
 
   private constructor(
     model: string,
     tokenizer: ModelTokenizer,
     decoder: OnnxDecoder,
+    shared: OnnxDecoder | undefined,
     maxPositions: number,
     options: z.infer<typeof OnnxPolicyOptions>,
   ) {
     this.model = model;
     this.tokenizer = tokenizer;
     this.#decoder = decoder;
+    this.#shared = shared;
     this.#maxPositions = maxPositions;
     this.#options = options;
+  }
+
+  /** Whether samples decode with the shared-prefix graph (see OnnxPolicyOptions.sharedPrefix). */
+  get sharedPrefix(): boolean {
+    return this.#shared !== undefined;
   }
 
   /** The model's `max_position_embeddings`: prompt plus generated tokens stay below it. */
@@ -98,10 +170,17 @@ export class OnnxPolicy implements Policy {
         dir,
         "no onnx/model.onnx; write one with exportOnnx(dir) or an Optimum export",
       );
-    const decoder = await OnnxDecoder.create(file, shape, {
-      ...(options.threads ? { threads: options.threads } : {}),
-    });
-    return new OnnxPolicy(options.model ?? basename(resolve(dir)), tokenizer, decoder, maxPositions, options);
+    const threads = options.threads ? { threads: options.threads } : {};
+    const decoder = await OnnxDecoder.create(file, shape, threads);
+    const shared = options.sharedPrefix ? await sharedPrefixDecoder(dir, decoder, threads) : undefined;
+    return new OnnxPolicy(
+      options.model ?? basename(resolve(dir)),
+      tokenizer,
+      decoder,
+      shared,
+      maxPositions,
+      options,
+    );
   }
 
   /**
@@ -121,10 +200,12 @@ export class OnnxPolicy implements Policy {
         join(dir, "model.safetensors"),
       );
     } else decoder = await OnnxDecoder.create(join(dir, "onnx", "model.onnx"), shape, threads);
-    const old = this.#decoder;
+    const shared = this.#options.sharedPrefix ? await sharedPrefixDecoder(dir, decoder, threads) : undefined;
+    const old = [this.#decoder, this.#shared];
     this.#decoder = decoder;
+    this.#shared = shared;
     this.#maxPositions = maxPositions;
-    await old.release();
+    for (const session of old) await session?.release();
   }
 
   /** Logits of every position of `tokenIds` in one forward pass without a cache, [T][vocab]. */
@@ -160,10 +241,14 @@ export class OnnxPolicy implements Policy {
       let running: Running[] = [];
       for (let sample = first; sample < Math.min(options.n, first + this.#options.batchSize); sample++)
         running.push({ sample, tokenIds: [], tokenLogprobs: [], scanned: 0 });
-      let cache = selectCacheRows(
-        prefill.cache,
-        running.map(() => 0),
-      );
+      // with a shared-prefix graph the rows' caches hold only generated tokens, after prefill.cache
+      const shared = this.#shared;
+      let cache = shared
+        ? shared.emptyCache(running.length)
+        : selectCacheRows(
+            prefill.cache,
+            running.map(() => 0),
+          );
       let rowLogits: Float32Array[] = running.map(() => promptLogits);
       while (running.length > 0) {
         const kept: number[] = [];
@@ -179,10 +264,8 @@ export class OnnxPolicy implements Policy {
         if (kept.length === 0) break;
         if (kept.length < running.length) cache = selectCacheRows(cache, kept);
         running = kept.map((row) => running[row] as Running);
-        const step = await decoder.run(
-          running.map((run) => [run.tokenIds.at(-1) as number]),
-          cache,
-        );
+        const next = running.map((run) => [run.tokenIds.at(-1) as number]);
+        const step = shared ? await shared.run(next, cache, prefill.cache) : await decoder.run(next, cache);
         cache = step.cache;
         rowLogits = running.map((_, row) => step.logits.subarray(row * vocab, (row + 1) * vocab));
       }
@@ -218,5 +301,6 @@ export class OnnxPolicy implements Policy {
 
   async close(): Promise<void> {
     await this.#decoder.release();
+    await this.#shared?.release();
   }
 }
