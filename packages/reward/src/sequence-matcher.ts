@@ -37,6 +37,66 @@ export function setAutomatonThreshold(cells: number): number {
   return previous;
 }
 
+// Scratch shared by every matcher of this thread (construction and searches are synchronous).
+// Code point -> id while one matcher interns its strings; reset to -1 for the code points it used.
+const bmpIds = new Int32Array(0x10000).fill(-1);
+const astralIds = new Map<number, number>();
+const touchedBmp: number[] = [];
+let stringAlphabet = 0;
+
+/**
+ * A string's code points as ids: with `assign`, unseen code points get the next id (b's side);
+ * without, they get -1 (a's side). Lone surrogates count as one element each, as in Python.
+ */
+function internString(text: string, assign: boolean, elementOf: string[], keepElements: boolean): Int32Array {
+  const length = text.length;
+  const out = new Int32Array(length);
+  let n = 0;
+  for (let i = 0; i < length; i++) {
+    let cp = text.charCodeAt(i);
+    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < length) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        cp = (cp - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
+        i++;
+      }
+    }
+    let id: number;
+    if (cp < 0x10000) {
+      id = bmpIds[cp]!;
+      if (id === -1 && assign) {
+        id = stringAlphabet++;
+        bmpIds[cp] = id;
+        touchedBmp.push(cp);
+        if (keepElements) elementOf.push(String.fromCharCode(cp));
+      }
+    } else {
+      id = astralIds.get(cp) ?? -1;
+      if (id === -1 && assign) {
+        id = stringAlphabet++;
+        astralIds.set(cp, id);
+        if (keepElements) elementOf.push(String.fromCodePoint(cp));
+      }
+    }
+    out[n++] = id;
+  }
+  return n === length ? out : out.slice(0, n);
+}
+
+function resetStringIds(): void {
+  for (const cp of touchedBmp) bmpIds[cp] = -1;
+  touchedBmp.length = 0;
+  astralIds.clear();
+  stringAlphabet = 0;
+}
+
+// Match lengths by b index + 1, valid for the row stamped beside them (see findLongestMatch). Row
+// stamps are unique across matchers, so one pair of arrays serves them all.
+let runLength = new Int32Array(1024);
+let runRow = new Int32Array(1024);
+let rowCounter = 0;
+let automaton: SuffixAutomatonScratch | null = null;
+
 function elementsOf(seq: Sequence): string[] {
   return typeof seq === "string" ? Array.from(seq) : [...seq];
 }
@@ -64,89 +124,80 @@ export class SequenceMatcher {
   /** Every element of b is indexed (no junk, nothing popular): the automaton gives difflib's answer. */
   private readonly bFullyIndexed: boolean;
   private readonly alphabetSize: number;
-  private automaton: SuffixAutomatonScratch | null = null;
-  /** Match lengths by b index + 1, valid for the row stamped beside them (see findLongestMatch). */
-  private readonly runLength: Int32Array;
-  private readonly runRow: Int32Array;
-  private rowCounter = 0;
 
   constructor(a: Sequence, b: Sequence, options: SequenceMatcherOptions = {}) {
     this.aInput = a;
     this.bInput = b;
-    // Elements become dense integer ids (strings by code point, arrays by value).
+    // b's distinct elements become dense ids 0..k-1 in order of first appearance; an element of a
+    // that b lacks gets -1 (it can match nothing, and a's elements are only ever compared with b's).
     const elementOf: string[] = [];
-    let toIds: (seq: Sequence) => Int32Array;
+    let k: number;
     if (typeof a === "string" && typeof b === "string") {
-      const ids = new Map<number, number>();
-      toIds = (seq) => {
-        const text = seq as string;
-        const out = new Int32Array(text.length);
-        let n = 0;
-        for (let i = 0; i < text.length; i++) {
-          const cp = text.codePointAt(i)!;
-          if (cp > 0xffff) i++;
-          let id = ids.get(cp);
-          if (id === undefined) {
-            id = elementOf.length;
-            ids.set(cp, id);
-            elementOf.push(String.fromCodePoint(cp));
-          }
-          out[n++] = id;
-        }
-        return n === out.length ? out : out.slice(0, n);
-      };
+      this.bIds = internString(b, true, elementOf, options.isjunk !== undefined);
+      this.aIds = internString(a, false, elementOf, false);
+      k = stringAlphabet;
+      resetStringIds();
     } else {
       const ids = new Map<string, number>();
-      toIds = (seq) =>
-        Int32Array.from(elementsOf(seq), (element) => {
-          let id = ids.get(element);
-          if (id === undefined) {
-            id = elementOf.length;
-            ids.set(element, id);
-            elementOf.push(element);
-          }
-          return id;
-        });
+      const bs = typeof b === "string" ? Array.from(b) : b;
+      const bIds = new Int32Array(bs.length);
+      for (let j = 0; j < bs.length; j++) {
+        const element = bs[j]!;
+        let id = ids.get(element);
+        if (id === undefined) {
+          id = elementOf.length;
+          ids.set(element, id);
+          elementOf.push(element);
+        }
+        bIds[j] = id;
+      }
+      const as = typeof a === "string" ? Array.from(a) : a;
+      const aIds = new Int32Array(as.length);
+      for (let i = 0; i < as.length; i++) aIds[i] = ids.get(as[i]!) ?? -1;
+      this.bIds = bIds;
+      this.aIds = aIds;
+      k = elementOf.length;
     }
-    this.bIds = toIds(b);
-    this.aIds = toIds(a);
     const nb = this.bIds.length;
-    const counts = new Int32Array(elementOf.length);
-    for (let j = 0; j < nb; j++) counts[this.bIds[j]!]!++;
-    this.junk = new Uint8Array(elementOf.length);
-    const keep = new Uint8Array(elementOf.length);
-    for (let id = 0; id < counts.length; id++) keep[id] = counts[id]! > 0 ? 1 : 0;
+    const bIds = this.bIds;
+    const counts = new Int32Array(k);
+    for (let j = 0; j < nb; j++) counts[bIds[j]!]!++;
+    this.junk = new Uint8Array(k);
+    // Every id of b occurs in b, so every id is kept unless it is junk or popular.
+    const keep = new Uint8Array(k).fill(1);
+    let fullyIndexed = true;
     if (options.isjunk) {
-      for (let id = 0; id < counts.length; id++) {
-        if (keep[id] && options.isjunk(elementOf[id]!)) {
+      for (let id = 0; id < k; id++) {
+        if (options.isjunk(elementOf[id]!)) {
           this.junk[id] = 1;
           keep[id] = 0;
+          fullyIndexed = false;
         }
       }
     }
     if ((options.autojunk ?? true) && nb >= 200) {
       const ntest = Math.floor(nb / 100) + 1;
-      for (let id = 0; id < counts.length; id++) if (counts[id]! > ntest) keep[id] = 0;
+      for (let id = 0; id < k; id++) {
+        if (counts[id]! > ntest) {
+          keep[id] = 0;
+          fullyIndexed = false;
+        }
+      }
     }
     // One buffer of indices, a view per element, filled in ascending j.
     const all = new Int32Array(nb);
-    const offsets = new Int32Array(elementOf.length + 1);
-    for (let id = 0; id < counts.length; id++) offsets[id + 1] = offsets[id]! + counts[id]!;
-    const fill = offsets.slice(0, elementOf.length);
-    for (let j = 0; j < nb; j++) {
-      const id = this.bIds[j]!;
-      all[fill[id]!++] = j;
-    }
-    this.b2j = Array.from({ length: elementOf.length }, (_, id) =>
-      keep[id] ? all.subarray(offsets[id]!, offsets[id + 1]!) : undefined,
-    );
-    this.bIsJunk = Uint8Array.from(this.bIds, (id) => this.junk[id]!);
-    this.alphabetSize = elementOf.length;
-    let fullyIndexed = true;
-    for (let id = 0; id < counts.length; id++) if (counts[id]! > 0 && !keep[id]) fullyIndexed = false;
+    const offsets = new Int32Array(k + 1);
+    for (let id = 0; id < k; id++) offsets[id + 1] = offsets[id]! + counts[id]!;
+    const fill = offsets.slice(0, k);
+    for (let j = 0; j < nb; j++) all[fill[bIds[j]!]!++] = j;
+    const b2j = new Array<Int32Array | undefined>(k);
+    for (let id = 0; id < k; id++)
+      b2j[id] = keep[id] ? all.subarray(offsets[id]!, offsets[id + 1]!) : undefined;
+    this.b2j = b2j;
+    this.bIsJunk = new Uint8Array(nb);
+    if (options.isjunk) for (let j = 0; j < nb; j++) this.bIsJunk[j] = this.junk[bIds[j]!]!;
+    this.alphabetSize = k;
     this.bFullyIndexed = fullyIndexed;
-    this.runLength = new Int32Array(nb + 1);
-    this.runRow = new Int32Array(nb + 1);
   }
 
   /** The first sequence as elements (characters by code point, or the given strings). */
@@ -165,16 +216,16 @@ export class SequenceMatcher {
    * the longest, extended over junk as difflib does.
    */
   findLongestMatch(alo = 0, ahi = this.aIds.length, blo = 0, bhi = this.bIds.length): Match {
-    const { aIds, bIds, b2j, bIsJunk, runLength, runRow } = this;
+    const { aIds, bIds, b2j, bIsJunk } = this;
     if (
       this.bFullyIndexed &&
       this.alphabetSize <= MAX_AUTOMATON_ALPHABET &&
       (ahi - alo) * (bhi - blo) >= automatonThreshold &&
-      SuffixAutomatonScratch.tableSize(bIds.length, this.alphabetSize) <= MAX_AUTOMATON_CELLS
+      SuffixAutomatonScratch.tableSize(bhi - blo, this.alphabetSize) <= MAX_AUTOMATON_CELLS
     ) {
       // No junk: the longest block cannot be extended, so the automaton's answer is final.
-      this.automaton ??= new SuffixAutomatonScratch(bIds.length, this.alphabetSize);
-      const [a, b, size] = this.automaton.longestMatch(aIds, alo, ahi, bIds, blo, bhi);
+      automaton ??= new SuffixAutomatonScratch();
+      const [a, b, size] = automaton.longestMatch(aIds, alo, ahi, bIds, blo, bhi, this.alphabetSize);
       return { a, b, size };
     }
     let besti = alo;
@@ -185,13 +236,23 @@ export class SequenceMatcher {
     // was written by row i - 1. Walking b's indices in descending order reads each previous-row entry
     // before this row can overwrite it. Within a row difflib keeps the first (smallest j) of the
     // longest; the descending walk gets the same by letting equal lengths move to smaller j.
-    if (this.rowCounter > 0x3fffffff) {
-      runRow.fill(0);
-      this.rowCounter = 0;
+    if (runLength.length <= bIds.length) {
+      const size = Math.max(bIds.length + 1, 2 * runLength.length);
+      runLength = new Int32Array(size);
+      runRow = new Int32Array(size);
+      rowCounter = 0;
     }
-    let row = this.rowCounter + 2;
+    if (rowCounter > 0x3fffffff) {
+      runRow.fill(0);
+      rowCounter = 0;
+    }
+    let row = rowCounter + 2;
+    const lengths = runLength;
+    const rows = runRow;
     for (let i = alo; i < ahi; i++, row++) {
-      const indices = b2j[aIds[i]!];
+      const id = aIds[i]!;
+      if (id < 0) continue;
+      const indices = b2j[id];
       if (indices === undefined) continue;
       // The indices are ascending: find the last one below bhi, walk down to blo.
       let lo = 0;
@@ -207,9 +268,9 @@ export class SequenceMatcher {
       for (let x = lo - 1; x >= 0; x--) {
         const j = indices[x]!;
         if (j < blo) break;
-        const k = (runRow[j] === previous ? runLength[j]! : 0) + 1;
-        runLength[j + 1] = k;
-        runRow[j + 1] = row;
+        const k = (rows[j] === previous ? lengths[j]! : 0) + 1;
+        lengths[j + 1] = k;
+        rows[j + 1] = row;
         if (k >= rowBest) {
           rowBest = k;
           rowBestJ = j;
@@ -221,7 +282,7 @@ export class SequenceMatcher {
         bestsize = rowBest;
       }
     }
-    this.rowCounter = row;
+    rowCounter = row;
 
     while (besti > alo && bestj > blo && !bIsJunk[bestj - 1] && aIds[besti - 1] === bIds[bestj - 1]) {
       besti--;

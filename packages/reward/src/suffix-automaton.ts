@@ -9,25 +9,15 @@
  * longest match ending there, exactly what difflib's row i computes; taking the first strictly
  * longer one, and the first end position in b, gives difflib's answer when b has no junk.
  *
- * Transitions are a dense table (state x alphabet), reused across calls and reset only for the
- * states a call creates, so it is meant for small alphabets (characters of code, not lines).
+ * Transitions are a dense table (state x alphabet), reused across calls (and matchers) and reset
+ * only for the states a call creates, so it is meant for small alphabets (characters of code, not
+ * lines). Elements of `a` below 0 occur nowhere in `b` and break any match.
  */
 export class SuffixAutomatonScratch {
-  private readonly alphabet: number;
-  private readonly next: Int32Array;
-  private readonly length: Int32Array;
-  private readonly link: Int32Array;
-  private readonly firstEnd: Int32Array;
-
-  /** Room for ranges of up to `maxLength` elements with ids below `alphabet`. */
-  constructor(maxLength: number, alphabet: number) {
-    const states = 2 * maxLength + 2;
-    this.alphabet = alphabet;
-    this.next = new Int32Array(states * alphabet);
-    this.length = new Int32Array(states);
-    this.link = new Int32Array(states);
-    this.firstEnd = new Int32Array(states);
-  }
+  private next = new Int32Array(0);
+  private length = new Int32Array(0);
+  private link = new Int32Array(0);
+  private firstEnd = new Int32Array(0);
 
   /** Cells of the transition table a matcher of this size would allocate. */
   static tableSize(maxLength: number, alphabet: number): number {
@@ -42,8 +32,20 @@ export class SuffixAutomatonScratch {
     b: Int32Array,
     blo: number,
     bhi: number,
+    alphabet: number,
   ): [number, number, number] {
-    const { alphabet: k, next, length, link, firstEnd } = this;
+    const k = alphabet;
+    const states = 2 * (bhi - blo) + 2;
+    if (this.length.length < states) {
+      const room = Math.max(states, 2 * this.length.length);
+      this.length = new Int32Array(room);
+      this.link = new Int32Array(room);
+      this.firstEnd = new Int32Array(room);
+    }
+    if (this.next.length < states * k) {
+      this.next = new Int32Array(Math.max(states * k, Math.min(2 * this.next.length, 1 << 23)));
+    }
+    const { next, length, link, firstEnd } = this;
     next.fill(-1, 0, k);
     length[0] = 0;
     link[0] = -1;
@@ -91,6 +93,11 @@ export class SuffixAutomatonScratch {
     let matched = 0;
     for (let i = alo; i < ahi; i++) {
       const c = a[i]!;
+      if (c < 0) {
+        state = 0;
+        matched = 0;
+        continue;
+      }
       while (state !== 0 && next[state * k + c] === -1) {
         state = link[state]!;
         matched = length[state]!;
