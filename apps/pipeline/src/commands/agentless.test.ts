@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { writeDemoWorld } from "@swerl/demo";
 import { createModel, ReplayPolicy, type RunningPolicyServer, startPolicyServer } from "@swerl/rollout";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../program.js";
@@ -163,7 +164,9 @@ describe("swerl agentless", () => {
     expect(code).toBe(0);
     // a progress line per stage (stderr is not a terminal here)
     for (const stage of ["localize", "repair", "reproduce", "regression", "rerank"])
-      expect(io.err()).toContain(`agentless ${stage}: 2/2 instances`);
+      expect(io.err()).toMatch(
+        new RegExp(`agentless ${stage}: 2/2 instances in [\\d.]+s ran=2 resumed=0 skipped=0`),
+      );
     const printed = io.out();
     expect(printed).toContain(
       "localize: 2 instances, all gold files found 1 (50.0%), any 1 (50.0%), none 1 (50.0%); 6 samples",
@@ -187,6 +190,7 @@ describe("swerl agentless", () => {
     expect(await main(args)).toBe(0);
     expect(again.out()).toContain("resumed from");
     expect(again.out()).toContain("localize 2, repair 2, reproduce 2, regression 2, rerank 2");
+    expect(again.err()).toMatch(/agentless repair: 2\/2 instances in [\d.]+s ran=0 resumed=2 skipped=0/);
     expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(hits);
   });
 
@@ -232,4 +236,106 @@ describe("swerl agentless", () => {
     const preds = readFileSync(path.join(out, "all_preds.jsonl"), "utf8").trim().split("\n");
     expect(preds.map((l) => JSON.parse(l).model_name_or_path)).toEqual(["model", "model"]);
   }, 60_000);
+
+  it("on the demo world's mini SWE-bench: gold answers resolve, a harmless wrong edit does not (Python and JS)", async () => {
+    const world = path.join(root, "world");
+    const demo = await writeDemoWorld({ outDir: world });
+    const { reposDir, specsFile } = demo;
+    const benchFile = demo.benchFile!;
+    const bench = readFileSync(benchFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { instance_id: string; problem_statement: string; patch: string });
+    const py = bench.filter((b) => b.patch.includes(".py\n"));
+    const js = bench.filter((b) => b.patch.includes(".js\n"));
+    // right, wrong, right
+    const chosen = [py[0]!, py[1]!, js[0]!];
+    const entries = chosen.flatMap((b, i) => {
+      const gold = [...b.patch.matchAll(/^diff --git a\/(\S+)/gm)].map((m) => m[1]!);
+      const removed = b.patch
+        .split("\n")
+        .find((l) => l.startsWith("-") && !l.startsWith("---"))!
+        .slice(1);
+      const comment = gold[0]!.endsWith(".py") ? "  # reviewed" : " // reviewed";
+      return [
+        {
+          match: ["Decide which files", b.problem_statement],
+          responses: [answer(`\`\`\`\n${gold.join("\n")}\n\`\`\``)],
+        },
+        {
+          match: ["We are currently solving", b.problem_statement],
+          responses: [i === 1 ? edit(gold[0]!, removed, `${removed}${comment}`) : answer(goldEdits(b.patch))],
+        },
+      ];
+    });
+    const demoServer = await startPolicyServer({
+      policy: new ReplayPolicy(entries, { model: "demo-script" }),
+    });
+    try {
+      const out = path.join(root, "demo-out");
+      const io = captureOutput();
+      const code = await main([
+        "node",
+        "swerl",
+        "agentless",
+        "--dataset",
+        benchFile,
+        "--repos",
+        reposDir,
+        "--specs",
+        specsFile,
+        "--policy",
+        `openai:${demoServer.url}`,
+        "--samples",
+        "1",
+        "--tests",
+        "0",
+        "--instance-ids",
+        ...chosen.map((b) => b.instance_id),
+        "--out",
+        out,
+        "--eval",
+      ]);
+      expect(io.err()).not.toContain("swerl:");
+      expect(code).toBe(0);
+      expect(io.out()).toContain("localize: 3 instances, all gold files found 3 (100.0%)");
+      expect(io.out()).toContain("repair: 3 samples, 3 non-empty, 3 distinct");
+      expect(io.out()).toContain("regression: 3 candidates tested on 3 instances, 3 without regressions");
+      expect(io.out()).toContain("eval: 2/3 resolved (66.7%), 1 unresolved, 0 empty, 0 errors");
+      const report = JSON.parse(readFileSync(path.join(out, "eval", "demo-script.agentless.json"), "utf8"));
+      expect(report.resolved_ids.sort()).toEqual([chosen[0]!.instance_id, chosen[2]!.instance_id].sort());
+    } finally {
+      await demoServer.close();
+    }
+  }, 120_000);
 });
+
+/** A gold patch as SEARCH/REPLACE edits: each hunk's base lines (context and removed) -> its new lines. */
+function goldEdits(patch: string): string {
+  const blocks: string[] = [];
+  let file = "";
+  let search: string[] = [];
+  let replace: string[] = [];
+  const flush = () => {
+    if (search.length > 0)
+      blocks.push(
+        `\`\`\`\n### ${file}\n<<<<<<< SEARCH\n${search.join("\n")}\n=======\n${replace.join("\n")}\n>>>>>>> REPLACE\n\`\`\``,
+      );
+    search = [];
+    replace = [];
+  };
+  for (const line of patch.split("\n")) {
+    if (line.startsWith("diff --git ")) {
+      flush();
+      file = line.split(" b/")[1]!;
+    } else if (line.startsWith("@@")) flush();
+    else if (line.startsWith("---") || line.startsWith("+++") || line.startsWith("index ")) continue;
+    else if (line.startsWith(" ")) {
+      search.push(line.slice(1));
+      replace.push(line.slice(1));
+    } else if (line.startsWith("-")) search.push(line.slice(1));
+    else if (line.startsWith("+")) replace.push(line.slice(1));
+  }
+  flush();
+  return answer(blocks.join("\n"));
+}

@@ -224,7 +224,7 @@ Examples:
                 p.stage,
                 startProgress({ label: `agentless ${p.stage}`, total: p.total, unit: "instances" }),
               );
-            else if (p.phase === "instance" && p.status) bars.get(p.stage)?.tick(1, { [p.status]: p.done });
+            else if (p.phase === "instance" && p.counts) bars.get(p.stage)?.tick(1, p.counts);
             else if (p.phase === "end") {
               bars.get(p.stage)?.stop();
               bars.delete(p.stage);

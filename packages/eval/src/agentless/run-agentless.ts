@@ -60,6 +60,8 @@ export interface AgentlessProgress {
   total: number;
   instanceId?: string;
   status?: "ran" | "resumed" | "skipped";
+  /** Instances of this stage so far by status (on `instance` and `end`). */
+  counts?: { ran: number; resumed: number; skipped: number };
 }
 
 export interface RunAgentlessOptions {
@@ -894,9 +896,10 @@ export async function runAgentless(options: RunAgentlessOptions): Promise<Agentl
         total,
         instanceId: runner.id,
         status,
+        counts: { ...stageStatus[name] },
       });
     }
-    options.onProgress?.({ stage: name, phase: "end", done: total, total });
+    options.onProgress?.({ stage: name, phase: "end", done: total, total, counts: { ...stageStatus[name] } });
     return out;
   }
 
@@ -952,9 +955,16 @@ export async function runAgentless(options: RunAgentlessOptions): Promise<Agentl
         total,
         instanceId: runner.id,
         status: resumed ? "resumed" : "ran",
+        counts: { ...stageStatus.rerank },
       });
     }
-    options.onProgress?.({ stage: "rerank", phase: "end", done: total, total });
+    options.onProgress?.({
+      stage: "rerank",
+      phase: "end",
+      done: total,
+      total,
+      counts: { ...stageStatus.rerank },
+    });
   } finally {
     if (!options.executor) await executor.close();
   }
