@@ -1,11 +1,12 @@
 // Decode throughput and time to first token of OnnxPolicy on the default model (DEMO_MODEL_CONFIG), against
 // @huggingface/transformers generating from the SAME model directory in the same process (local files only).
 // Usage: node --conditions=@swerl/source --import tsx bench/decode.ts [--threads N] [--tokens N] [--rounds N]
+//          [--groups 1,4,16] [--config '{"hidden_size": 256, ...}']
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { AutoModelForCausalLM, env, Tensor } from "@huggingface/transformers";
+import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from "@huggingface/transformers";
 import {
   buildRepairPrompt,
   createModel,
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     tokens: { type: "string", default: "128" },
     rounds: { type: "string", default: "3" },
     groups: { type: "string", default: "1,4,16" },
+    /** JSON of Llama config keys over the default architecture, e.g. '{"hidden_size": 256}'. */
+    config: { type: "string", default: "{}" },
   },
 });
 const threads = Number(values.threads);
@@ -43,7 +46,8 @@ const instance = {
 };
 // The pipeline's default model (the trainer's DEFAULT_MODEL_CONFIG): DEMO_MODEL_CONFIG with 2048
 // positions, its tokenizer learnt on the prompts it will see.
-const modelConfig = { ...DEMO_MODEL_CONFIG, max_position_embeddings: 2048 };
+const overrides = JSON.parse(String(values.config)) as Record<string, unknown>;
+const modelConfig = { ...DEMO_MODEL_CONFIG, max_position_embeddings: 2048, ...overrides };
 
 const dir = await mkdtemp(join(tmpdir(), "swerl-bench-decode-"));
 try {
@@ -94,15 +98,19 @@ try {
     if (made !== g * tokens) throw new Error(`OnnxPolicy made ${made} tokens, expected ${g * tokens}`);
     return made;
   };
+  const theirTokenizer = await AutoTokenizer.from_pretrained(basename(dir), { local_files_only: true });
+  // Like the text-generation pipeline: tokenise the prompt, generate G rows, decode them to text.
   const hf = async (g: number, tokens: number): Promise<number> => {
+    const encoded = theirTokenizer(prompt, { add_special_tokens: false }).input_ids as Tensor;
+    const length = encoded.dims[1] as number;
+    if (length !== promptIds.length) throw new Error("the tokenizers disagree on the prompt");
+    const row = encoded.data as BigInt64Array;
     const ids = new Tensor(
       "int64",
-      BigInt64Array.from({ length: g * promptIds.length }, (_, i) =>
-        BigInt(promptIds[i % promptIds.length] as number),
-      ),
-      [g, promptIds.length],
+      BigInt64Array.from({ length: g * length }, (_, i) => row[i % length] as bigint),
+      [g, length],
     );
-    const mask = new Tensor("int64", new BigInt64Array(g * promptIds.length).fill(1n), [g, promptIds.length]);
+    const mask = new Tensor("int64", new BigInt64Array(g * length).fill(1n), [g, length]);
     const out = (await theirs.generate({
       input_ids: ids,
       attention_mask: mask,
@@ -111,14 +119,18 @@ try {
       temperature: 1,
       top_k: 0,
     })) as Tensor;
-    const made = g * ((out.dims[1] as number) - promptIds.length);
+    theirTokenizer.batch_decode(out.slice(null, [length, null]), { skip_special_tokens: true });
+    const made = g * ((out.dims[1] as number) - length);
     if (made !== g * tokens) throw new Error(`transformers made ${made} tokens, expected ${g * tokens}`);
     return made;
   };
   /** Best time of each engine over `rounds`, the engines taking turns so that load hits both alike. */
-  const race = async (run: Array<() => Promise<number>>): Promise<Array<{ ms: number; tokens: number }>> => {
+  const race = async (
+    run: Array<() => Promise<number>>,
+    times = rounds,
+  ): Promise<Array<{ ms: number; tokens: number }>> => {
     const best = run.map(() => ({ ms: Number.POSITIVE_INFINITY, tokens: 0 }));
-    for (let round = 0; round < rounds; round++)
+    for (let round = 0; round < times; round++)
       for (const [i, fn] of run.entries()) {
         const start = performance.now();
         const tokens = await fn();
@@ -130,15 +142,17 @@ try {
   const load = async () => (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join(" ");
 
   console.log(
-    `model: DEMO_MODEL_CONFIG with 2048 positions, ${(params / 1e6).toFixed(2)}M params (vocab ${config.vocab_size}, d ${config.hidden_size}, ${config.num_hidden_layers} layers); prompt ${promptIds.length} tokens; ${newTokens} new tokens per sample; ${threads} ORT thread(s); best of ${rounds}`,
+    `model: DEMO_MODEL_CONFIG with 2048 positions${Object.keys(overrides).length ? ` and ${JSON.stringify(overrides)}` : ""}, ${(params / 1e6).toFixed(2)}M params (vocab ${config.vocab_size}, d ${config.hidden_size}, ${config.num_hidden_layers} layers); prompt ${promptIds.length} tokens; ${newTokens} new tokens per sample; ${threads} ORT thread(s); best of ${rounds}`,
   );
   await ours(2, 4);
   await hf(2, 4);
-  // Time to first token: tokenise nothing (ids given to transformers; ours encodes), prefill, one token.
-  const [ttftOurs, ttftHf] = await race([() => ours(1, 1), () => hf(1, 1)]);
-  console.log(
-    `time to first token: OnnxPolicy ${ttftOurs?.ms.toFixed(1)} ms, transformers ${ttftHf?.ms.toFixed(1)} ms (load ${await load()})`,
-  );
+  // Time to first token: tokenise the prompt, prefill, sample one token (per row), decode it.
+  for (const g of [1, 16]) {
+    const [ttftOurs, ttftHf] = await race([() => ours(g, 1), () => hf(g, 1)], Math.max(rounds, 10));
+    console.log(
+      `time to first token, G=${g}: OnnxPolicy ${ttftOurs?.ms.toFixed(1)} ms, transformers ${ttftHf?.ms.toFixed(1)} ms (load ${await load()})`,
+    );
+  }
   for (const g of groupSizes) {
     const [a, b, c] = (await race([
       () => ours(g, newTokens),
