@@ -118,13 +118,41 @@ export class GitRepository {
     return out.split("\0").filter((p) => p !== "");
   }
 
+  /** Every file of `commit` with its blob id (`git ls-tree -r`), in path order; submodules left out. */
+  async listTree(commit: string): Promise<Map<string, string>> {
+    const out = await this.git(["ls-tree", "-r", "-z", commit], `cannot list files of ${commit}`);
+    const tree = new Map<string, string>();
+    for (const entry of out.split("\0")) {
+      const tab = entry.indexOf("\t");
+      if (tab < 0) continue;
+      const [, type, id] = entry.slice(0, tab).split(" ");
+      if (type === "blob" && id) tree.set(entry.slice(tab + 1), id);
+    }
+    return tree;
+  }
+
   /**
    * Contents of `paths` at `commit` (one `git cat-file --batch` process for all of them). Paths that
    * do not exist there, and binary files (NUL bytes), are left out of the result.
    */
   async readFiles(commit: string, paths: readonly string[]): Promise<Map<string, string>> {
+    return this.#batch(
+      paths.map((p) => [p, `${commit}:${p}`]),
+      `at ${commit}`,
+    );
+  }
+
+  /** Contents of blobs by id, like {@link readFiles} (missing and binary blobs left out). */
+  async readBlobs(ids: readonly string[]): Promise<Map<string, string>> {
+    return this.#batch(
+      ids.map((id) => [id, id]),
+      "reading blobs",
+    );
+  }
+
+  async #batch(items: ReadonlyArray<readonly [string, string]>, what: string): Promise<Map<string, string>> {
     const result = new Map<string, string>();
-    if (paths.length === 0) return result;
+    if (items.length === 0) return result;
     const output = await new Promise<Buffer>((resolve, reject) => {
       const child = spawn("git", ["--git-dir", this.gitDir, "cat-file", "--batch"], {
         stdio: ["pipe", "pipe", "pipe"],
@@ -138,12 +166,12 @@ export class GitRepository {
       child.on("error", reject);
       child.on("close", (code) => {
         if (code === 0) resolve(Buffer.concat(chunks));
-        else reject(new GitError(this.gitDir, `cat-file failed at ${commit}: ${stderr.trim()}`));
+        else reject(new GitError(this.gitDir, `cat-file failed ${what}: ${stderr.trim()}`));
       });
-      child.stdin.end(paths.map((p) => `${commit}:${p}\n`).join(""));
+      child.stdin.end(items.map(([, spec]) => `${spec}\n`).join(""));
     });
     let offset = 0;
-    for (const path of paths) {
+    for (const [key] of items) {
       const newline = output.indexOf(10, offset);
       if (newline < 0) break;
       const header = output.toString("utf8", offset, newline);
@@ -153,7 +181,7 @@ export class GitRepository {
       const size = Number(m[2]);
       const body = output.subarray(offset, offset + size);
       offset += size + 1;
-      if (m[1] === "blob" && !body.includes(0)) result.set(path, body.toString("utf8"));
+      if (m[1] === "blob" && !body.includes(0)) result.set(key, body.toString("utf8"));
     }
     return result;
   }

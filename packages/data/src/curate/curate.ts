@@ -19,13 +19,19 @@ import {
   contaminationReason,
   loadContamination,
 } from "../decontamination.js";
+import { GitObjectReader } from "../git-object-reader.js";
 import { GitRepository } from "../git-repository.js";
 import { MiningError } from "../mine-pull-requests.js";
 import { patchKey } from "../patch-dedup.js";
 import { FilterConfig, noiseReason } from "../pr-filters.js";
 import { repoDirectoryName } from "../repository-cache.js";
 import { BugFixConfig, heuristicBugFix, llmBugFix, type SamplingPolicy } from "./bug-fix-classifier.js";
-import { type RelevantFile, RelevantFilesConfig, rankRelevantFiles } from "./relevant-files.js";
+import {
+  type FileFactsCache,
+  type RelevantFile,
+  RelevantFilesConfig,
+  rankRelevantFiles,
+} from "./relevant-files.js";
 
 /** Which SWE-bench data mined instances are checked against. */
 export const DecontaminationConfig = z.object({
@@ -278,26 +284,34 @@ async function mapLimited<T, R>(
   return results;
 }
 
+/** A repository being curated: git for diffs, one long-lived object reader for everything else. */
+interface OpenRepository {
+  git: GitRepository;
+  objects: GitObjectReader;
+}
+
 type ContextResult = { instance: RlInstance; relevant: RelevantFile[] } | { reason: string; detail: string };
 
 /** Reads the code context and oracle of one surviving pull request from its repository. */
 async function buildInstance(
   pr: MinedPullRequest,
-  git: GitRepository | { error: string },
+  repo: OpenRepository | { error: string },
   config: CurateConfig,
+  cache: FileFactsCache,
 ): Promise<ContextResult> {
-  if ("error" in git) return { reason: "repo-unavailable", detail: git.error };
+  if ("error" in repo) return { reason: "repo-unavailable", detail: repo.error };
+  const { git, objects } = repo;
   const missing: string[] = [];
-  for (const c of [pr.baseCommit, pr.headCommit]) if (!(await git.hasCommit(c))) missing.push(c);
+  for (const c of [pr.baseCommit, pr.headCommit]) if (!(await objects.hasCommit(c))) missing.push(c);
   if (missing.length > 0) {
     return { reason: "missing-commit", detail: `commit ${missing.join(", ")} is not in ${git.gitDir}` };
   }
   const before = pr.files.filter((f) => f.status !== "added").map((f) => f.path);
   const after = pr.files.filter((f) => f.status !== "removed").map((f) => f.path);
-  const [baseContents, newContents, allFiles] = await Promise.all([
-    git.readFiles(pr.baseCommit, before),
-    git.readFiles(pr.headCommit, after),
-    git.listFiles(pr.baseCommit),
+  const [baseContents, newContents, tree] = await Promise.all([
+    objects.readFiles(pr.baseCommit, before),
+    objects.readFiles(pr.headCommit, after),
+    objects.listTree(pr.baseCommit),
   ]);
   const unreadable = [
     ...before.filter((p) => !baseContents.has(p)),
@@ -310,13 +324,15 @@ async function buildInstance(
   const relevant = await rankRelevantFiles(
     {
       changed: new Map(pr.files.map((f) => [f.path, baseContents.get(f.path) ?? ""])),
-      allFiles,
+      allFiles: [...tree.keys()],
       problemStatement: statement,
-      readFiles: (paths) => git.readFiles(pr.baseCommit, paths),
+      readFiles: (paths) => objects.readFiles(pr.baseCommit, paths),
+      blobs: tree,
+      cache,
     },
     config.relevantFiles,
   );
-  const relevantContents = await git.readFiles(
+  const relevantContents = await objects.readFiles(
     pr.baseCommit,
     relevant.map((r) => r.path),
   );
@@ -394,17 +410,21 @@ export async function curatePullRequests(options: CurateOptions): Promise<Curate
     droppedLines.push(JSON.stringify(DroppedPullRequest.parse({ id, step, reason, detail })));
   };
   const seenPatches = new Set<string>();
-  const repos = new Map<string, GitRepository | { error: string }>();
+  const repos = new Map<string, OpenRepository | { error: string }>();
   const gitOf = (repo: string) => {
-    let git = repos.get(repo);
-    if (!git) {
+    let open = repos.get(repo);
+    if (!open) {
       const dir = join(options.reposDir, `${repoDirectoryName(repo)}.git`);
-      git = existsSync(dir) ? new GitRepository(dir) : { error: `no repository ${dir}` };
-      repos.set(repo, git);
+      open = existsSync(dir)
+        ? { git: new GitRepository(dir), objects: new GitObjectReader(dir) }
+        : { error: `no repository ${dir}` };
+      repos.set(repo, open);
     }
-    return git;
+    return open;
   };
   const progress = { read: 0, instances: 0, dropped: 0 };
+  // Mined files are grouped by repository, so one cache serves a repository's PRs; blob ids are global.
+  const factsCache: FileFactsCache = new Map();
 
   const processBatch = async (batch: MinedPullRequest[]) => {
     signal?.throwIfAborted();
@@ -462,11 +482,13 @@ export async function curatePullRequests(options: CurateOptions): Promise<Curate
     }
     const built = await mapLimited(survivors, config.concurrency, async (pr) => {
       try {
-        return await buildInstance(pr, gitOf(pr.repo), config);
+        return await buildInstance(pr, gitOf(pr.repo), config, factsCache);
       } catch (err) {
         return { reason: "git-error", detail: (err as Error).message };
       }
     });
+    // Readers restart on demand: closing them after each batch bounds the processes kept open.
+    for (const open of repos.values()) if ("objects" in open) open.objects.close();
     for (const [i, result] of built.entries()) {
       const pr = survivors[i] as MinedPullRequest;
       if ("reason" in result) drop("code context", result.reason, instanceIdOf(pr), result.detail);
@@ -510,6 +532,8 @@ export async function curatePullRequests(options: CurateOptions): Promise<Curate
   } catch (err) {
     await writer.abort();
     throw err;
+  } finally {
+    for (const open of repos.values()) if ("objects" in open) open.objects.close();
   }
   await writer.close();
 

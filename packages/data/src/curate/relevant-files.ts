@@ -11,6 +11,8 @@ export const RelevantFilesConfig = z.object({
   maxFileChars: z.number().int().positive().default(100_000),
   /** Unmodified files looked at, at most (in path order), so huge repositories stay fast. */
   maxCandidates: z.number().int().positive().default(5000),
+  /** Files whose facts are kept between pull requests (the cache is emptied when full). */
+  cacheEntries: z.number().int().positive().default(100_000),
   /** File name endings considered as context (source code only). */
   extensions: z
     .array(z.string())
@@ -27,6 +29,9 @@ export interface RelevantFilesInput {
   problemStatement: string;
   /** Reads files at the base commit (used to score candidates by content). */
   readFiles: (paths: readonly string[]) => Promise<Map<string, string>>;
+  /** Blob id of each file at the base commit: with `cache`, files seen before are not read again. */
+  blobs?: ReadonlyMap<string, string>;
+  cache?: FileFactsCache;
 }
 
 /** A ranked unmodified file with the reason it was chosen. */
@@ -144,15 +149,24 @@ const isTest = (path: string) =>
 const DEFINITION =
   /^\s*(?:async\s+)?(?:def|class)\s+(\w+)|^\s*(?:export\s+)?(?:async\s+)?(?:function\*?|class|const|let)\s+(\w+)/gm;
 
-/** Imports (as repository paths) and words of one file: tree-sitter for Python, patterns otherwise. */
-async function factsOf(
-  path: string,
-  source: string,
-  files: ReadonlySet<string>,
-  parse: boolean,
-): Promise<{ imports: string[]; words: Set<string>; definitions: Set<string> }> {
+/** What the ranker keeps of one file; cached by blob id and path across pull requests. */
+export interface FileFacts {
+  /** Import specifiers as written (resolved against each commit's file list). */
+  specifiers: string[];
+  words: Set<string>;
+  definitions: Set<string>;
+}
+
+/**
+ * Facts of files already seen, keyed by `blob id:path` (a long history shows the same blob in many
+ * pull requests' base commits); `null` marks an unreadable or oversized file.
+ */
+export type FileFactsCache = Map<string, FileFacts | null>;
+
+/** Imports, words and defined names of one file: tree-sitter for Python when `parse`, patterns otherwise. */
+async function factsOf(path: string, source: string, parse: boolean): Promise<FileFacts> {
   let specifiers: string[];
-  let definitions = new Set<string>();
+  let definitions: Set<string>;
   if (parse && path.endsWith(".py")) {
     const outline = await pythonOutline(source);
     specifiers = outline.parsed ? outline.imports : importSpecifiers(path, source);
@@ -162,9 +176,12 @@ async function factsOf(
     const names = [...source.matchAll(DEFINITION)].map((m) => m[1] ?? m[2] ?? "");
     definitions = words(names.join(" "));
   }
-  const imports = [...new Set(specifiers.flatMap((s) => resolveImport(path, s, files)))];
-  return { imports, words: words(`${path.replaceAll("/", " ")} ${source}`), definitions };
+  return { specifiers, words: words(`${path.replaceAll("/", " ")} ${source}`), definitions };
 }
+
+const resolved = (path: string, facts: FileFacts, files: ReadonlySet<string>) => [
+  ...new Set(facts.specifiers.flatMap((s) => resolveImport(path, s, files))),
+];
 
 /**
  * Chooses unmodified files worth showing beside the changed ones, best first:
@@ -192,25 +209,47 @@ export async function rankRelevantFiles(
   };
   const changedSources = new Set([...input.changed.keys()].filter((p) => !isTest(p)));
   for (const [path, source] of input.changed) {
-    const facts = await factsOf(path, source, fileSet, true);
-    for (const target of facts.imports) {
+    for (const target of resolved(path, await factsOf(path, source, true), fileSet)) {
       if (candidateSet.has(target)) bump(target, isTest(path) ? 900 : 1000, "import");
     }
   }
-  const contents = await input.readFiles(candidates);
+  const cache = input.cache;
+  const keyOf = (path: string) => {
+    const blob = input.blobs?.get(path);
+    return blob && cache ? `${blob}:${path}` : undefined;
+  };
+  const facts = new Map<string, FileFacts | null>();
+  const unread: string[] = [];
+  for (const path of candidates) {
+    const key = keyOf(path);
+    const hit = key === undefined ? undefined : cache?.get(key);
+    if (hit !== undefined) facts.set(path, hit);
+    else unread.push(path);
+  }
+  const contents = await input.readFiles(unread);
+  for (const path of unread) {
+    const source = contents.get(path);
+    const f =
+      source === undefined || source.length > config.maxFileChars ? null : await factsOf(path, source, false);
+    facts.set(path, f);
+    const key = keyOf(path);
+    if (key !== undefined && cache) {
+      if (cache.size >= config.cacheEntries) cache.clear();
+      cache.set(key, f);
+    }
+  }
   const issueWords = words(input.problemStatement);
   for (const path of candidates) {
-    const source = contents.get(path);
-    if (source === undefined || source.length > config.maxFileChars) continue;
-    const facts = await factsOf(path, source, fileSet, false);
-    if (facts.imports.some((t) => changedSources.has(t))) bump(path, isTest(path) ? 500 : 600, "import");
+    const f = facts.get(path);
+    if (!f) {
+      scores.delete(path);
+      continue;
+    }
+    if (resolved(path, f, fileSet).some((t) => changedSources.has(t)))
+      bump(path, isTest(path) ? 500 : 600, "import");
     let overlap = 0;
-    for (const w of issueWords) if (facts.words.has(w)) overlap += facts.definitions.has(w) ? 3 : 1;
+    for (const w of issueWords) if (f.words.has(w)) overlap += f.definitions.has(w) ? 3 : 1;
     if (overlap >= 2) bump(path, overlap, "lexical");
-  }
-  for (const path of scores.keys()) {
-    const source = contents.get(path);
-    if (source === undefined || source.length > config.maxFileChars) scores.delete(path);
   }
   return [...scores]
     .map(([path, s]) => ({ path, score: s.score, via: s.via }))
