@@ -132,6 +132,28 @@ function generateCases(): MatcherCase[] {
       autojunk: rand() < 0.5,
     });
   }
+  for (let k = 0; k < 60; k++) {
+    // Equal sequences, one a prefix of the other (the matcher answers those without searching), a
+    // shared prefix that is not the longest block, and elements of a that b lacks.
+    const s = randomString(pick(["ab \n", "abcdefgh(){} \n"]), int(0, 400));
+    const extra = randomString("abz", int(1, 30));
+    const autojunk = rand() < 0.5;
+    const junk = pick(["none", "none", "space"] as const);
+    cases.push({ kind: "matcher", a: s, b: s, autojunk, junk });
+    cases.push({ kind: "matcher", a: s + extra, b: s, autojunk, junk });
+    cases.push({ kind: "matcher", a: s, b: s + extra, autojunk, junk });
+    cases.push({ kind: "matcher", a: s.slice(0, int(0, s.length)), b: s, autojunk, junk });
+    cases.push({ kind: "matcher", a: `xy${s}`, b: `xyQ${s}`, autojunk, junk });
+    cases.push({
+      kind: "matcher",
+      a: randomString("abcQRS", int(0, 300)),
+      b: randomString("abcd", int(0, 300)),
+      autojunk,
+    });
+    const lines = codeText(int(0, 250));
+    cases.push({ kind: "matcher", a: lines, b: [...lines, "tail"], autojunk });
+    cases.push({ kind: "matcher", a: [...lines, "only in a"], b: lines, autojunk });
+  }
   for (let k = 0; k < 100; k++) {
     const base = Array.from({ length: int(5, 60) }, () => pick(["same", "same", "x", "y", "", "same"]));
     cases.push({ kind: "matcher", a: base, b: mutate(base) });

@@ -217,6 +217,15 @@ export class SequenceMatcher {
    */
   findLongestMatch(alo = 0, ahi = this.aIds.length, blo = 0, bhi = this.bIds.length): Match {
     const { aIds, bIds, b2j, bIsJunk } = this;
+    if (this.bFullyIndexed) {
+      // Without junk the answer is the longest common block, earliest in a then in b. When one range
+      // is a prefix of the other, no block can be longer and none starts earlier: answer at once
+      // (common in the reward, where predicted and oracle changes are often equal).
+      const most = Math.min(ahi - alo, bhi - blo);
+      let p = 0;
+      while (p < most && aIds[alo + p] === bIds[blo + p]) p++;
+      if (p === most) return { a: alo, b: blo, size: most };
+    }
     if (
       this.bFullyIndexed &&
       this.alphabetSize <= MAX_AUTOMATON_ALPHABET &&
