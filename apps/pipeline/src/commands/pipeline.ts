@@ -10,8 +10,8 @@ import { parseOptions } from "../usage-error.js";
 
 const Options = z.object({
   config: z.string().optional(),
-  runId: RunConfig.shape.runId.optional(),
-  preset: RunConfig.shape.preset.optional(),
+  runId: RunConfig.shape.runId.unwrap().optional(),
+  preset: RunConfig.shape.preset.unwrap().optional(),
   out: z.string().optional(),
   from: z.string().optional(),
   only: z.string().optional(),

@@ -80,6 +80,24 @@ export async function renderCharts(data: ReportData): Promise<RenderedChart[]> {
       }),
     });
   }
+  if (data.training.heldout.length) {
+    // One x axis across both phases: GRPO's steps continue after SFT's last step.
+    const sftSteps = Math.max(0, ...data.training.sft.map((r) => r.step));
+    const heldout = data.training.heldout.map((r) => ({
+      ...r,
+      step: r.phase === "grpo" ? sftSteps + r.step : r.step,
+    }));
+    charts.push({
+      id: "heldout",
+      title: "Held-out reward (instances never trained on)",
+      spec: lineChart("Held-out reward", heldout as never, "rewardMean", "mean reward"),
+    });
+    charts.push({
+      id: "heldout-format",
+      title: "Held-out format-error rate",
+      spec: lineChart("Held-out format errors", heldout as never, "formatErrorRate", "rate"),
+    });
+  }
   if (has("formatErrorRate")) {
     charts.push({
       id: "format",

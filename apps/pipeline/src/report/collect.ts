@@ -8,6 +8,7 @@ import {
   TrainingMetricsRow,
   validateRecord,
 } from "@swerl/schema";
+import { HeldoutRow } from "@swerl/trainer";
 import { z } from "zod";
 import type { PipelineConfig } from "../pipeline/config.js";
 import { readManifest } from "../pipeline/manifest.js";
@@ -20,6 +21,8 @@ export const reportInputs = {
   funnel: "curate/funnel.json",
   sftMetrics: "sft/metrics.jsonl",
   grpoMetrics: "grpo/metrics.jsonl",
+  sftHeldout: "sft/heldout.jsonl",
+  grpoHeldout: "grpo/heldout.jsonl",
   /** The official-shape run report (eval stage). */
   evaluation: "eval/report.json",
   /** `{ instances, allFound, anyFound, noneFound }` (agentless stage). */
@@ -53,10 +56,12 @@ async function readJsonIfPresent<S extends z.ZodType>(file: string, schema: S): 
   return validateRecord(schema, value, { file });
 }
 
-async function readMetrics(file: string): Promise<TrainingMetricsRow[]> {
+async function readRows<S extends z.ZodType>(file: string, schema: S): Promise<z.output<S>[]> {
   if (!existsSync(file)) return [];
-  return readAllRecords(file, TrainingMetricsRow);
+  return readAllRecords(file, schema);
 }
+
+const readMetrics = (file: string) => readRows(file, TrainingMetricsRow);
 
 /** Gathers what every finished stage of the run left behind; missing parts come out as null/empty. */
 export async function collectReportData(
@@ -72,6 +77,7 @@ export async function collectReportData(
       description: stage.description,
       status: manifest ? "done" : stage.run ? "not run" : `not built (issue #${stage.pendingIssue ?? "?"})`,
       seconds: manifest?.seconds ?? null,
+      summary: manifest?.summary ?? null,
     });
   }
   const evaluationReport = await readJsonIfPresent(join(runDir, reportInputs.evaluation), EvaluationReport);
@@ -88,8 +94,9 @@ export async function collectReportData(
     }
     evaluation = {
       report: evaluationReport,
-      resolvedRate: evaluationReport.submitted_instances
-        ? evaluationReport.resolved_instances / evaluationReport.submitted_instances
+      // Of every task, as SWE-bench counts it: an empty or failed prediction is not resolved.
+      resolvedRate: evaluationReport.total_instances
+        ? evaluationReport.resolved_instances / evaluationReport.total_instances
         : 0,
       perRepository: [...perRepo]
         .map(([repo, v]) => ({ repo, ...v }))
@@ -105,6 +112,10 @@ export async function collectReportData(
     training: {
       sft: await readMetrics(join(runDir, reportInputs.sftMetrics)),
       grpo: await readMetrics(join(runDir, reportInputs.grpoMetrics)),
+      heldout: [
+        ...(await readRows(join(runDir, reportInputs.sftHeldout), HeldoutRow)),
+        ...(await readRows(join(runDir, reportInputs.grpoHeldout), HeldoutRow)),
+      ],
     },
     evaluation,
     localization: await readJsonIfPresent(join(runDir, reportInputs.localization), LocalizationFile),

@@ -19,6 +19,22 @@ function table(head: string[], rows: Array<Array<string | number>>): string {
     .join("")}</tbody></table>`;
 }
 
+/** A stage's summary as `key=value` pairs (numbers rounded, nested objects flattened one level). */
+function summaryText(summary: Record<string, unknown> | null): string {
+  if (!summary) return "";
+  const parts: string[] = [];
+  const show = (key: string, value: unknown) => {
+    if (typeof value === "number") parts.push(`${key}=${Number.isInteger(value) ? value : value.toFixed(3)}`);
+    else if (typeof value === "string" || typeof value === "boolean") parts.push(`${key}=${value}`);
+  };
+  for (const [key, value] of Object.entries(summary)) {
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) show(`${key}.${k}`, v);
+    } else show(key, value);
+  }
+  return parts.join(" ");
+}
+
 function section(title: string, body: string): string {
   return `<section><h2>${escapeHtml(title)}</h2>${body}</section>`;
 }
@@ -38,6 +54,14 @@ th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e4e7ec}th{backgr
 .missing{color:#8a94a6;font-style:italic}pre{background:#f0f2f5;padding:12px;overflow:auto;font-size:12px}
 `;
 
+function heldoutText(data: ReportData): string {
+  const rows = data.training.heldout;
+  const first = rows[0];
+  const last = rows.at(-1);
+  if (!first || !last || first === last) return "";
+  return ` Held-out mean reward ${first.rewardMean.toFixed(3)} (${first.phase} step ${first.step}) → ${last.rewardMean.toFixed(3)} (${last.phase} step ${last.step}); format errors ${pct(first.formatErrorRate)} → ${pct(last.formatErrorRate)}.`;
+}
+
 /** One self-contained page: styles inline, charts as inline SVG, no script and no network. */
 export function renderReportHtml(data: ReportData, charts: readonly RenderedChart[]): string {
   const chart = (id: string) => {
@@ -47,8 +71,14 @@ export function renderReportHtml(data: ReportData, charts: readonly RenderedChar
       : "";
   };
   const stages = table(
-    ["stage", "status", "seconds", "what"],
-    data.stages.map((s) => [s.name, s.status, s.seconds === null ? "" : s.seconds.toFixed(1), s.description]),
+    ["stage", "status", "seconds", "what", "numbers"],
+    data.stages.map((s) => [
+      s.name,
+      s.status,
+      s.seconds === null ? "" : s.seconds.toFixed(1),
+      s.description,
+      summaryText(s.summary),
+    ]),
   );
   const funnel = data.funnel?.length
     ? `${table(
@@ -58,7 +88,9 @@ export function renderReportHtml(data: ReportData, charts: readonly RenderedChar
     : missing("The data stages have not produced a funnel in this run.");
   const training =
     data.training.sft.length || data.training.grpo.length
-      ? `<p>${data.training.sft.length} SFT steps, ${data.training.grpo.length} GRPO steps.</p><div class="charts">${[
+      ? `<p>${data.training.sft.length} SFT steps, ${data.training.grpo.length} GRPO steps.${heldoutText(data)}</p><div class="charts">${[
+          "heldout",
+          "heldout-format",
           "reward",
           "format",
           "kl",
@@ -70,7 +102,7 @@ export function renderReportHtml(data: ReportData, charts: readonly RenderedChar
       : missing("No training metrics in this run.");
   const ev = data.evaluation;
   const evaluation = ev
-    ? `<p class="big">${pct(ev.resolvedRate)} resolved</p><p>${ev.report.resolved_instances} of ${ev.report.submitted_instances} submitted instances resolved; ${ev.report.unresolved_instances} unresolved, ${ev.report.empty_patch_instances} empty patches, ${ev.report.error_instances} errors.</p>${table(
+    ? `<p class="big">${pct(ev.resolvedRate)} resolved</p><p>${ev.report.resolved_instances} of ${ev.report.total_instances} tasks resolved (${ev.report.submitted_instances} submitted); ${ev.report.unresolved_instances} unresolved, ${ev.report.empty_patch_instances} empty patches, ${ev.report.error_instances} errors.</p>${table(
         ["repository", "resolved", "total", "rate"],
         ev.perRepository.map((r) => [r.repo, r.resolved, r.total, pct(r.total ? r.resolved / r.total : 0)]),
       )}`

@@ -34,6 +34,26 @@ describe("run report", () => {
       }),
     );
     await writeFile(join(runDir, "grpo/metrics.jsonl"), `${rows.join("\n")}\n`);
+    const heldout = (phase: string, step: number, rewardMean: number, formatErrorRate: number) =>
+      JSON.stringify({
+        phase,
+        step,
+        time: "t",
+        instances: 4,
+        rewardMean,
+        formatErrorRate,
+        responseLengthMean: 50,
+      });
+    await mkdir(join(runDir, "sft"));
+    await writeFile(join(runDir, "sft/metrics.jsonl"), "");
+    await writeFile(
+      join(runDir, "sft/heldout.jsonl"),
+      `${heldout("sft", 0, -1, 1)}\n${heldout("sft", 6, 0.1, 0.25)}\n`,
+    );
+    await writeFile(
+      join(runDir, "grpo/heldout.jsonl"),
+      `${heldout("grpo", 0, 0.1, 0.25)}\n${heldout("grpo", 3, 0.2, 0)}\n`,
+    );
     const ids = ["demo__calc-1", "demo__calc-2", "demo__strings-1"];
     await writeFile(
       join(runDir, "eval/report.json"),
@@ -66,10 +86,20 @@ describe("run report", () => {
       { repo: "demo/strings", resolved: 0, total: 1 },
     ]);
     const html = await readFile(join(runDir, "out/report.html"), "utf8");
-    for (const id of ["reward", "format", "kl", "length", "loss", "funnel"]) {
+    // GRPO's held-out steps continue SFT's on one axis.
+    expect(data.training.heldout.map((r) => [r.phase, r.step])).toEqual([
+      ["sft", 0],
+      ["sft", 6],
+      ["grpo", 0],
+      ["grpo", 3],
+    ]);
+    for (const id of ["heldout", "heldout-format", "reward", "format", "kl", "length", "loss", "funnel"]) {
       expect(html).toMatch(new RegExp(`data-chart="${id}"><figcaption>[^<]+</figcaption><svg`));
     }
     expect(html).toContain("33.3% resolved");
+    expect(html).toContain(
+      "Held-out mean reward -1.000 (sft step 0) → 0.200 (grpo step 3); format errors 100.0% → 0.0%",
+    );
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
   });
 

@@ -1,0 +1,101 @@
+import { join } from "node:path";
+import { runAgentless } from "@swerl/eval";
+import { exportOnnx, loadTokenizer, OnnxPolicy } from "@swerl/rollout";
+import { z } from "zod";
+import type { Stage, StageContext } from "../stage.js";
+import { WORLD_DIR } from "./demo.js";
+import { StageBars } from "./stage-bars.js";
+import { stageOptions } from "./stage-options.js";
+import { TASKS_FILE } from "./tasks.js";
+import { MODEL_DIR } from "./train.js";
+
+const AgentlessOptions = z.strictObject({
+  /** Repair samples per instance (K). */
+  samples: z.number().int().positive().default(4),
+  /** Reproduction-test samples per instance (T); 0 skips reproduction tests. */
+  tests: z.number().int().min(0).default(2),
+  /** Localization samples (views of the tree); absent: min(samples, 4). */
+  localizationSamples: z.number().int().positive().optional(),
+  /** Files kept by localization. */
+  maxFiles: z.number().int().positive().default(3),
+  /** Completion budget per sample, in tokens. */
+  maxTokens: z.number().int().positive().default(128),
+  temperature: z.number().min(0).default(0.8),
+  /** Prompt budget in tokens; absent: the model's context minus `maxTokens`. */
+  maxPromptTokens: z.number().int().positive().optional(),
+  /** Run the repository's tests for regressions. */
+  regression: z.boolean().default(true),
+  /** Test spec file and repositories; absent: the demo world's. */
+  specs: z.string().optional(),
+  repos: z.string().optional(),
+});
+
+/** The predictions file (official SWE-bench format), relative to the agentless stage's directory. */
+export const PREDICTIONS_FILE = "all_preds.jsonl";
+
+async function trainedPolicy(context: StageContext) {
+  const modelDir = join(context.input("grpo"), MODEL_DIR);
+  // The trainer leaves weights (safetensors); the rollout engine runs them as an ONNX graph.
+  await exportOnnx(modelDir);
+  const [policy, tokenizer] = await Promise.all([
+    OnnxPolicy.fromDirectory(modelDir, { model: `swerl-${context.config.runId}` }),
+    loadTokenizer(modelDir),
+  ]);
+  return { policy, tokenizer, name: context.config.runId };
+}
+
+export const agentlessStage: Stage = {
+  name: "agentless",
+  description: "Agentless Mini with the trained policy: localize, repair, test, rerank",
+  after: ["demo", "tasks", "grpo"],
+  version: "1",
+  async run(context) {
+    const options = stageOptions(AgentlessOptions, context, "agentless");
+    const world = join(context.input("demo"), WORLD_DIR);
+    const { policy, tokenizer } = await trainedPolicy(context);
+    const bars = new StageBars(context, "instances");
+    try {
+      const run = await runAgentless({
+        dataset: join(context.input("tasks"), TASKS_FILE),
+        reposDir: options.repos ?? join(world, "repos"),
+        specsFile: options.specs ?? join(world, "test-specs.json"),
+        policy,
+        outDir: context.dir,
+        samples: options.samples,
+        tests: options.tests,
+        regression: options.regression,
+        ...(options.localizationSamples ? { localizationSamples: options.localizationSamples } : {}),
+        maxFiles: options.maxFiles,
+        maxTokens: options.maxTokens,
+        maxPromptTokens:
+          options.maxPromptTokens ?? Math.max(256, policy.maxPositions - options.maxTokens - 16),
+        countTokens: tokenizer.countTokens,
+        chatTemplate: tokenizer.chatTemplate,
+        temperature: options.temperature,
+        seed: context.config.seed,
+        signal: context.signal,
+        onProgress: (p) => {
+          const bar = bars.bar(p.stage, p.total);
+          if (p.phase === "instance") bar.tick(1, p.counts);
+          if (p.phase === "end") bars.stop(p.stage);
+        },
+      });
+      // runAgentless leaves all_preds.jsonl, localization.json, stages.json and summary.json in its directory.
+      return {
+        localization: run.localization,
+        localized: run.counts.localize.localized,
+        repairSamples: run.counts.repair.samples,
+        nonEmptyCandidates: run.counts.repair.nonEmpty,
+        uniqueCandidates: run.counts.repair.unique,
+        instancesWithCandidates: run.counts.repair.instancesWithCandidates,
+        reproducingTests: run.counts.reproduce.reproducing,
+        withoutRegressions: run.counts.regression.withoutRegressions,
+        nonEmptyPredictions: run.counts.rerank.nonEmpty,
+        decidedBy: run.counts.rerank.decidedBy,
+      };
+    } finally {
+      bars.stopAll();
+      await policy.close();
+    }
+  },
+};

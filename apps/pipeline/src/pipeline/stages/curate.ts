@@ -1,0 +1,73 @@
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { join } from "node:path";
+import { CurateConfig, curatePullRequests, instanceIdOf } from "@swerl/data";
+import { MinedPullRequest, readRecords, SweBenchInstance } from "@swerl/schema";
+import { z } from "zod";
+import type { Stage } from "../stage.js";
+import { WORLD_DIR } from "./demo.js";
+import { stageOptions } from "./stage-options.js";
+import { TASKS_FILE } from "./tasks.js";
+
+const CurateStageOptions = z.strictObject({
+  /** The curation rules (filters, bug-fix classifier, dedup, decontamination, relevant files). */
+  config: CurateConfig.partial().optional(),
+  /** Where repositories are cloned from; absent: the demo world's `repos/`. */
+  repos: z.string().optional(),
+});
+
+/** The RL instances the curate stage writes, relative to its directory. */
+export const INSTANCES_FILE = "rl-instances.jsonl";
+
+export const curateStage: Stage = {
+  name: "curate",
+  description:
+    "filter, classify, deduplicate and decontaminate into RL instances (evaluation tasks held out)",
+  after: ["demo", "mine", "tasks"],
+  version: "1",
+  async run(context) {
+    const options = stageOptions(CurateStageOptions, context, "curate");
+    const world = join(context.input("demo"), WORLD_DIR);
+    // The evaluation tasks never become training instances.
+    const heldOut = new Set<string>();
+    for await (const task of readRecords(join(context.input("tasks"), TASKS_FILE), SweBenchInstance))
+      heldOut.add(task.instance_id);
+    const minedFile = join(context.dir, "training-candidates.jsonl");
+    const out = createWriteStream(minedFile);
+    let candidates = 0;
+    for await (const pr of readRecords(
+      join(context.input("mine"), "pull-requests.jsonl"),
+      MinedPullRequest,
+    )) {
+      if (heldOut.has(instanceIdOf(pr))) continue;
+      candidates++;
+      if (!out.write(`${JSON.stringify(pr)}\n`)) await once(out, "drain");
+    }
+    out.end();
+    await once(out, "finish");
+    const bar = context.progress("pull requests", candidates, "pull requests");
+    let read = 0;
+    try {
+      const summary = await curatePullRequests({
+        minedFile,
+        miningErrorsFile: join(context.input("mine"), "errors.jsonl"),
+        reposDir: options.repos ?? join(world, "repos"),
+        outDir: context.dir,
+        config: { source: "demo", ...options.config },
+        signal: context.signal,
+        onProgress: (p) => {
+          bar.tick(p.read - read, { instances: p.instances, dropped: p.dropped });
+          read = p.read;
+        },
+      });
+      return {
+        heldOutForEvaluation: heldOut.size,
+        read: summary.read,
+        instances: summary.instances,
+        funnel: Object.fromEntries(summary.funnel.map((f) => [f.step, f.count])),
+      };
+    } finally {
+      bar.stop();
+    }
+  },
+};

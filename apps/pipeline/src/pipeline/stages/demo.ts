@@ -1,0 +1,48 @@
+import { join } from "node:path";
+import { writeDemoWorld } from "@swerl/demo";
+import { z } from "zod";
+import type { Stage } from "../stage.js";
+import { StageBars } from "./stage-bars.js";
+import { stageOptions } from "./stage-options.js";
+
+const DemoOptions = z.strictObject({
+  /** The world's seed; the run's seed when absent. */
+  seed: z.number().int().min(0).optional(),
+  /** Processes building repositories at once. */
+  workers: z.number().int().positive().default(2),
+});
+
+/** Where the demo stage leaves the world, relative to its directory. */
+export const WORLD_DIR = "world";
+
+export const demoStage: Stage = {
+  name: "demo",
+  description: "write the deterministic demo world (repos, GH Archive, GitHub data)",
+  after: [],
+  version: "1",
+  async run(context) {
+    const options = stageOptions(DemoOptions, context, "demo");
+    const bars = new StageBars(context, "items");
+    // The mini benchmark is built later by the tasks stage from what mining finds, not from the world's
+    // ground truth, so the world is written without one.
+    const world = await writeDemoWorld({
+      outDir: join(context.dir, WORLD_DIR),
+      seed: options.seed ?? context.config.seed,
+      bench: "none",
+      workers: options.workers,
+      signal: context.signal,
+      onProgress: (p) => {
+        bars.bar(p.stage, p.total).tick(1);
+        if (p.done === p.total) bars.stop(p.stage);
+      },
+    });
+    bars.stopAll();
+    return {
+      repositories: world.groundTruth.repositories.length,
+      pullRequests: world.groundTruth.pullRequests.length,
+      verdicts: world.groundTruth.verdictCounts,
+      archiveFiles: world.archiveFiles.length,
+      snapshotFiles: world.snapshotFiles.length,
+    };
+  },
+};

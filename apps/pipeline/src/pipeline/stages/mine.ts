@@ -1,0 +1,117 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { githubSnapshots, minePullRequests, parseShard, startGithubGraphqlServer } from "@swerl/data";
+import { DemoGroundTruth } from "@swerl/demo";
+import { z } from "zod";
+import type { Stage } from "../stage.js";
+import { WORLD_DIR } from "./demo.js";
+import { stageOptions } from "./stage-options.js";
+
+const MineOptions = z.strictObject({
+  /**
+   * `graphql`: pull requests, issues and closing references from a GitHub GraphQL API (by default a
+   * local server answering from the demo world's GitHub data, on GitHub's published schema);
+   * `gharchive`: GH Archive hourly files.
+   */
+  source: z.enum(["graphql", "gharchive"]).default("graphql"),
+  /** GraphQL API root; absent: serve the demo world's `github/` locally. */
+  graphqlUrl: z.string().url().optional(),
+  /** Repositories to ask the GraphQL API about; absent: every repository of the demo world. */
+  repositories: z.array(z.string()).optional(),
+  /** GH Archive files, directories or URLs; absent: the demo world's `gharchive/`. */
+  gharchive: z.array(z.string()).optional(),
+  /** Where repositories are cloned from; absent: the demo world's `repos/`. */
+  repos: z.string().optional(),
+  /** `i/N`: only the repositories this shard owns. */
+  shard: z.string().optional(),
+  cloneConcurrency: z.number().int().positive().default(2),
+});
+
+export const mineStage: Stage = {
+  name: "mine",
+  description: "mine merged pull requests linked to issues",
+  after: ["demo"],
+  version: "1",
+  async run(context) {
+    const options = stageOptions(MineOptions, context, "mine");
+    const world = join(context.input("demo"), WORLD_DIR);
+    const reposDir = options.repos ?? join(world, "repos");
+    const shard = options.shard ? parseShard(options.shard) : undefined;
+    // The number of repositories is known only as the sources are read: the total grows with them.
+    const bar = context.progress("repositories", 0, "repositories");
+    let done = 0;
+    const onProgress = (p: { done: number; mined: number; errors: number }) => {
+      if (p.done > done) {
+        bar.setTotal(p.done);
+        bar.tick(p.done - done, { mined: p.mined, errors: p.errors });
+        done = p.done;
+      }
+    };
+    try {
+      if (options.source === "gharchive") {
+        const summary = await minePullRequests({
+          gharchive: options.gharchive ?? [join(world, "gharchive")],
+          reposDir,
+          outDir: context.dir,
+          shard,
+          cloneConcurrency: options.cloneConcurrency,
+          onProgress,
+          signal: context.signal,
+        });
+        return { source: "gharchive", ...summaryNumbers(summary) };
+      }
+      const local = options.graphqlUrl
+        ? null
+        : await startGithubGraphqlServer({ snapshotsDir: join(world, "github") });
+      try {
+        const repositories =
+          options.repositories ?? (await demoRepositories(join(world, "ground-truth.json")));
+        const errors: string[] = [];
+        const summary = await minePullRequests({
+          snapshots: githubSnapshots(repositories, {
+            baseUrl: options.graphqlUrl ?? local!.url,
+            token: local ? "" : undefined,
+            signal: context.signal,
+            onError: (error) => {
+              errors.push(error.message);
+              context.log(`skipped: ${error.message}`);
+            },
+          }),
+          reposDir,
+          outDir: context.dir,
+          shard,
+          cloneConcurrency: options.cloneConcurrency,
+          onProgress,
+          signal: context.signal,
+        });
+        return {
+          source: "graphql",
+          ...summaryNumbers(summary),
+          graphqlRequests: local?.stats.requests ?? null,
+          graphqlCost: local?.stats.cost ?? null,
+          repositoryErrors: errors.length,
+        };
+      } finally {
+        await local?.close();
+      }
+    } finally {
+      bar.stop();
+    }
+  },
+};
+
+function summaryNumbers(summary: Awaited<ReturnType<typeof minePullRequests>>) {
+  return {
+    repositories: summary.repositories,
+    pullRequests: summary.pullRequests,
+    merged: summary.mergedPullRequests,
+    mined: summary.mined,
+    errors: summary.errors,
+    unresolvedLinks: summary.unresolvedLinks,
+  };
+}
+
+async function demoRepositories(groundTruthFile: string): Promise<string[]> {
+  const truth = DemoGroundTruth.parse(JSON.parse(await readFile(groundTruthFile, "utf8")));
+  return truth.repositories.map((r) => r.repo);
+}

@@ -1,0 +1,20 @@
+import { writeRunReport } from "../../report/write-report.js";
+import type { Stage } from "../stage.js";
+
+/** The last stage: report.html and report.json from whatever the run's stages left behind. */
+export function reportStage(stages: () => readonly Stage[]): Stage {
+  return {
+    name: "report",
+    description: "write report.html and report.json from every finished stage",
+    after: [],
+    reads: ["demo", "mine", "curate", "tasks", "sft", "grpo", "agentless", "eval"],
+    version: "2",
+    async run(context) {
+      const data = await writeRunReport(context.runDir, context.dir, context.config, stages());
+      return {
+        stagesDone: data.stages.filter((s) => s.status === "done").length,
+        resolvedRate: data.evaluation?.resolvedRate ?? null,
+      };
+    },
+  };
+}

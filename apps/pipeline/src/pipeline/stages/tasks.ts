@@ -1,0 +1,74 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { buildTasks, instanceIdOf } from "@swerl/data";
+import { DemoGroundTruth } from "@swerl/demo";
+import { MinedPullRequest, readRecords } from "@swerl/schema";
+import { z } from "zod";
+import type { Stage } from "../stage.js";
+import { WORLD_DIR } from "./demo.js";
+import { stageOptions } from "./stage-options.js";
+
+const TasksOptions = z.strictObject({
+  /**
+   * Which mined pull requests become evaluation tasks (and are therefore held out of training):
+   * `demo-test-split`, the demo world's held-out fixes; `all`, every mined PR that changes tests; or a
+   * list of instance ids (`owner__name-number`).
+   */
+  heldOut: z.union([z.enum(["demo-test-split", "all"]), z.array(z.string())]).default("demo-test-split"),
+  /** Repository -> test spec JSON file; absent: the demo world's `test-specs.json`. */
+  specs: z.string().optional(),
+  /** Where repositories are cloned from; absent: the demo world's `repos/`. */
+  repos: z.string().optional(),
+  workers: z.number().int().positive().default(2),
+  timeoutSeconds: z.number().positive().default(120),
+});
+
+/** The tasks file the tasks stage writes (SWE-bench format), relative to its directory. */
+export const TASKS_FILE = "tasks.jsonl";
+
+export const tasksStage: Stage = {
+  name: "tasks",
+  description: "build SWE-bench-style runnable tasks from mined PRs that change tests",
+  after: ["demo", "mine"],
+  version: "1",
+  async run(context) {
+    const options = stageOptions(TasksOptions, context, "tasks");
+    const world = join(context.input("demo"), WORLD_DIR);
+    let wanted: ((id: string) => boolean) | null = null;
+    if (options.heldOut === "demo-test-split") {
+      const truth = DemoGroundTruth.parse(
+        JSON.parse(await readFile(join(world, "ground-truth.json"), "utf8")),
+      );
+      const ids = new Set(truth.pullRequests.filter((pr) => pr.split === "test").map((pr) => pr.instanceId));
+      wanted = (id) => ids.has(id);
+    } else if (Array.isArray(options.heldOut)) {
+      const ids = new Set(options.heldOut);
+      wanted = (id) => ids.has(id);
+    }
+    const candidates = [];
+    for await (const pr of readRecords(
+      join(context.input("mine"), "pull-requests.jsonl"),
+      MinedPullRequest,
+    )) {
+      if (!wanted || wanted(instanceIdOf(pr))) candidates.push(pr);
+    }
+    const bar = context.progress("pull requests", candidates.length, "pull requests");
+    try {
+      const built = await buildTasks({
+        candidates,
+        reposDir: options.repos ?? join(world, "repos"),
+        specs: options.specs ?? join(world, "test-specs.json"),
+        outDir: context.dir,
+        fileName: TASKS_FILE,
+        workers: options.workers,
+        timeoutMs: options.timeoutSeconds * 1000,
+        signal: context.signal,
+        onProgress: (p) => bar.tick(1, { built: p.built, dropped: p.dropped }),
+      });
+      for (const dropped of built.dropped) context.log(`dropped ${JSON.stringify(dropped)}`);
+      return { candidates: candidates.length, tasks: built.tasks.length, dropped: built.dropped.length };
+    } finally {
+      bar.stop();
+    }
+  },
+};

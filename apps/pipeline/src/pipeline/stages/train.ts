@@ -1,0 +1,173 @@
+import { createHash } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { RlInstance, readRecords, SwerlError } from "@swerl/schema";
+import {
+  createDefaultModel,
+  parseTrainLocalConfig,
+  runGrpo,
+  runSft,
+  type TrainingProgress,
+  type TrainingRunResult,
+} from "@swerl/trainer";
+import { z } from "zod";
+import type { Stage, StageContext } from "../stage.js";
+import { INSTANCES_FILE } from "./curate.js";
+import { stageOptions } from "./stage-options.js";
+
+/** The trained model directory each training stage leaves, relative to its directory. */
+export const MODEL_DIR = "model";
+const TRAIN_FILE = "train-instances.jsonl";
+// (the trainer writes its held-out evaluations to heldout.jsonl beside it)
+const HELDOUT_FILE = "heldout-instances.jsonl";
+
+const SftStageOptions = z.strictObject({
+  /** The default model to create (architecture overrides, seed, tokenizer corpus size). */
+  model: z.record(z.string(), z.unknown()).optional(),
+  /** Curated instances held out of training to measure the reward on (never trained on). */
+  heldoutInstances: z.number().int().min(0).default(8),
+  /** Prompt token budget (unmodified files are dropped to fit, else the instance is skipped). */
+  maxPromptTokens: z.number().int().positive().optional(),
+  /** Overrides of the local engine's SFT defaults (steps, batchSize, optimizer, heldout, ...). */
+  sft: z.record(z.string(), z.unknown()).default({}),
+});
+
+const GrpoStageOptions = z.strictObject({
+  maxPromptTokens: z.number().int().positive().optional(),
+  /** Overrides of the local engine's GRPO defaults (steps, grpo.*, sampling.*, heldout, ...). */
+  grpo: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** A stable split: an instance is held out when its id hashes (with the seed) into the lowest ranks. */
+async function splitInstances(context: StageContext, count: number) {
+  const all: Array<{ id: string; line: string; rank: string }> = [];
+  for await (const instance of readRecords(join(context.input("curate"), INSTANCES_FILE), RlInstance)) {
+    const rank = createHash("sha256").update(`${context.config.seed}:${instance.instanceId}`).digest("hex");
+    all.push({ id: instance.instanceId, line: JSON.stringify(instance), rank });
+  }
+  const heldout = new Set(
+    [...all]
+      .sort((a, b) => a.rank.localeCompare(b.rank))
+      .slice(0, Math.min(count, Math.floor(all.length / 4)))
+      .map((x) => x.id),
+  );
+  const lines = (keep: boolean) =>
+    all
+      .filter((x) => heldout.has(x.id) === keep)
+      .map((x) => `${x.line}\n`)
+      .join("");
+  await writeFile(join(context.dir, TRAIN_FILE), lines(false));
+  await writeFile(join(context.dir, HELDOUT_FILE), lines(true));
+  return { train: all.length - heldout.size, heldout: heldout.size };
+}
+
+/** Shows a phase's steps as a bar with reward, KL and loss beside it. */
+function trainingProgress(context: StageContext, phase: "sft" | "grpo") {
+  let bar: ReturnType<StageContext["progress"]> | undefined;
+  return {
+    onProgress(event: TrainingProgress) {
+      if (event.kind === "step") {
+        bar ??= context.progress("steps", event.totalSteps, "steps");
+        const m = event.metrics;
+        bar.tick(1, {
+          loss: m.loss.toFixed(3),
+          ...(m.rewardMean !== undefined ? { reward: m.rewardMean.toFixed(3) } : {}),
+          ...(m.kl !== undefined ? { kl: m.kl.toExponential(1) } : {}),
+        });
+      } else if (event.kind === "heldout") {
+        const h = event.heldout;
+        context.log(
+          `${phase} held-out at step ${h.step}: reward ${h.rewardMean.toFixed(3)}, format errors ${(100 * h.formatErrorRate).toFixed(0)}% (${h.instances} instances)`,
+        );
+      }
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+function phaseSummary(run: TrainingRunResult) {
+  if (run.interrupted)
+    throw new SwerlError("E_INTERRUPTED", `stopped at step ${run.steps}; run again to resume`);
+  const first = run.heldout[0];
+  const last = run.heldout.at(-1);
+  return {
+    steps: run.steps,
+    resumedFrom: run.resumedFrom,
+    skippedInstances: run.skippedInstances.length,
+    heldoutRewardBefore: first?.rewardMean ?? null,
+    heldoutRewardAfter: last?.rewardMean ?? null,
+    heldoutFormatErrorsBefore: first?.formatErrorRate ?? null,
+    heldoutFormatErrorsAfter: last?.formatErrorRate ?? null,
+  };
+}
+
+export const sftStage: Stage = {
+  name: "sft",
+  description: "create the default model and warm-start it on oracle responses (SFT)",
+  after: ["curate"],
+  version: "1",
+  async run(context) {
+    const options = stageOptions(SftStageOptions, context, "sft");
+    const config = parseTrainLocalConfig(
+      { model: options.model ?? {}, sft: options.sft, grpo: false },
+      `stages.sft`,
+    );
+    const split = await splitInstances(context, options.heldoutInstances);
+    const instancesFile = join(context.dir, TRAIN_FILE);
+    context.log(`${split.train} training instances, ${split.heldout} held out`);
+    const baseModel = await createDefaultModel({
+      instancesFile,
+      dir: join(context.dir, "base-model"),
+      spec: config.model,
+      signal: context.signal,
+    });
+    const progress = trainingProgress(context, "sft");
+    try {
+      const run = await runSft({
+        instancesFile,
+        heldoutFile: join(context.dir, HELDOUT_FILE),
+        modelDir: baseModel,
+        outDir: context.dir,
+        config: {
+          ...(config.sft || {}),
+          ...(options.maxPromptTokens ? { maxPromptTokens: options.maxPromptTokens } : {}),
+        },
+        onProgress: progress.onProgress,
+        signal: context.signal,
+      });
+      return { ...split, ...phaseSummary(run) };
+    } finally {
+      progress.stop();
+    }
+  },
+};
+
+export const grpoStage: Stage = {
+  name: "grpo",
+  description: "reinforce the SFT policy with GRPO on the SWE-RL reward",
+  after: ["sft"],
+  version: "1",
+  async run(context) {
+    const options = stageOptions(GrpoStageOptions, context, "grpo");
+    const config = parseTrainLocalConfig({ sft: false, grpo: options.grpo }, `stages.grpo`);
+    const sft = context.input("sft");
+    const progress = trainingProgress(context, "grpo");
+    try {
+      const run = await runGrpo({
+        instancesFile: join(sft, TRAIN_FILE),
+        heldoutFile: join(sft, HELDOUT_FILE),
+        modelDir: join(sft, MODEL_DIR),
+        outDir: context.dir,
+        config: {
+          ...(config.grpo || {}),
+          ...(options.maxPromptTokens ? { maxPromptTokens: options.maxPromptTokens } : {}),
+        },
+        onProgress: progress.onProgress,
+        signal: context.signal,
+      });
+      return phaseSummary(run);
+    } finally {
+      progress.stop();
+    }
+  },
+};
