@@ -82,10 +82,10 @@ export {
   RolloutSampling,
   SftRunConfig,
   type SftRunConfigInput,
-  TrainConfigFile,
 } from "./run-config.js";
 export { batchIndices, HeldoutRow, type LocalMetricsRow } from "./run-files.js";
 export { runSft } from "./sft.js";
+export { readTrainConfigFile, TrainConfigFile, trainOptionsFromConfig } from "./train-config-file.js";
 export {
   LOCAL_GRPO_DEFAULTS,
   LOCAL_SFT_DEFAULTS,
@@ -93,6 +93,7 @@ export {
   TrainLocalConfig,
   type TrainLocalConfigInput,
   type TrainLocalOptions,
+  type TrainLocalProgress,
   type TrainLocalResult,
   trainLocal,
 } from "./train-local.js";

@@ -65,24 +65,3 @@ export const GrpoRunConfig = z.strictObject({
 });
 export type GrpoRunConfig = z.infer<typeof GrpoRunConfig>;
 export type GrpoRunConfigInput = z.input<typeof GrpoRunConfig>;
-
-/** The file `swerl train --config` reads (JSON or YAML). Paths are relative to the config file. */
-export const TrainConfigFile = z.discriminatedUnion("phase", [
-  z.strictObject({
-    phase: z.literal("sft"),
-    instancesFile: z.string().min(1),
-    heldoutFile: z.string().min(1).optional(),
-    modelDir: z.string().min(1),
-    outDir: z.string().min(1),
-    sft: SftRunConfig.prefault({}),
-  }),
-  z.strictObject({
-    phase: z.literal("grpo"),
-    instancesFile: z.string().min(1),
-    heldoutFile: z.string().min(1).optional(),
-    modelDir: z.string().min(1),
-    outDir: z.string().min(1),
-    grpo: GrpoRunConfig.prefault({}),
-  }),
-]);
-export type TrainConfigFile = z.infer<typeof TrainConfigFile>;

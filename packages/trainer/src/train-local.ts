@@ -91,6 +91,9 @@ export function parseTrainLocalConfig(input: unknown, source = "train config"): 
   throw new TrainerConfigError(source, issue?.path.join(".") ?? "", issue?.message ?? "invalid");
 }
 
+/** trainLocal's progress: each phase's events, and the default model once it exists. */
+export type TrainLocalProgress = TrainingProgress | { kind: "model"; phase: "model"; dir: string };
+
 export interface TrainLocalOptions {
   /** RL instances (.jsonl or .parquet) to train on. */
   instancesFile: string;
@@ -101,7 +104,7 @@ export interface TrainLocalOptions {
   /** The model to start from; absent: the default model is created in `outDir/base-model`. */
   modelDir?: string;
   config?: TrainLocalConfigInput;
-  onProgress?: (event: TrainingProgress | { kind: "model"; phase: "model"; dir: string }) => void;
+  onProgress?: (event: TrainLocalProgress) => void;
   /** Aborting finishes the current step, saves a checkpoint and returns (interrupted: true). */
   signal?: AbortSignal;
 }

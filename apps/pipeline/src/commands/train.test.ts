@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RlInstance, readRecords, writeRecords } from "@swerl/schema";
@@ -76,5 +76,76 @@ describe("swerl train --engine", () => {
     expect(JSON.parse(await readFile(join(dir, "o", "swerl_prompts.jsonl"), "utf8")).label).toContain(
       "demo__calc-1",
     );
+  });
+});
+
+describe("swerl train --config (local engine)", () => {
+  it("creates the default model, runs SFT then GRPO with a bar per phase, and resumes to the same end", async () => {
+    const runFile = join(dir, "local.json");
+    await writeFile(
+      runFile,
+      JSON.stringify({
+        instancesFile: "rl.jsonl",
+        heldoutFile: "rl.jsonl",
+        outDir: "local",
+        model: {
+          config: { vocab_size: 400, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1 },
+        },
+        sft: { steps: 2, batchSize: 1, heldout: { maxTokens: 4 } },
+        grpo: {
+          steps: 1,
+          grpo: { promptsPerBatch: 1, rolloutsPerPrompt: 2 },
+          sampling: { maxTokens: 4 },
+          heldout: { maxTokens: 4 },
+        },
+      }),
+    );
+    const out = capture();
+    const err: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      err.push(String(chunk));
+      return true;
+    });
+    const code = await main(["node", "swerl", "train", "--config", runFile]);
+    vi.restoreAllMocks();
+    expect(code).toBe(0);
+    const text = out();
+    expect(text).toMatch(/held-out reward -?\d\.\d{3} -> -?\d\.\d{3}, format errors \d+% -> \d+%/);
+    expect(text).toContain(join(dir, "local", "grpo", "model"));
+    // Not a terminal here: the bars print plain lines with the step's reward and KL.
+    const log = err.join("");
+    expect(log).toContain("model: ");
+    expect(log).toMatch(/grpo: 1\/1 steps in [\d.]+s .*reward=-?\d\.\d{3}.*kl=/);
+    await access(join(dir, "local", "base-model", "onnx", "model.onnx"));
+    const metrics = async (phase: string) =>
+      (await readFile(join(dir, "local", phase, "metrics.jsonl"), "utf8")).trim().split("\n").length;
+    expect([await metrics("sft"), await metrics("grpo")]).toEqual([2, 1]);
+    const weights = await readFile(join(dir, "local", "grpo", "model", "model.safetensors"));
+
+    // Run again: everything is resumed, nothing retrained.
+    capture();
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    expect(await main(["node", "swerl", "train", "--config", runFile])).toBe(0);
+    vi.restoreAllMocks();
+    expect([await metrics("sft"), await metrics("grpo")]).toEqual([2, 1]);
+    expect(
+      Buffer.compare(weights, await readFile(join(dir, "local", "grpo", "model", "model.safetensors"))),
+    ).toBe(0);
+  }, 120_000);
+
+  it("names the bad input: no --config, or a bad key in the run file", async () => {
+    const err: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      err.push(String(chunk));
+      return true;
+    });
+    expect(await main(["node", "swerl", "train"])).toBe(2);
+    const bad = join(dir, "bad.json");
+    await writeFile(bad, JSON.stringify({ instancesFile: "rl.jsonl", outDir: "x", sft: { stepz: 3 } }));
+    const code = await main(["node", "swerl", "train", "--config", bad]);
+    vi.restoreAllMocks();
+    expect(code).not.toBe(0);
+    expect(err.join("")).toContain("--config: required for the local engine");
+    expect(err.join("")).toMatch(/bad\.json: sft.*stepz/);
   });
 });
