@@ -1,11 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { GitError } from "./git-repository.js";
 
-interface Pending {
-  resolve: (object: GitObject | null) => void;
-  reject: (error: Error) => void;
-}
-
 /** One object as `git cat-file --batch` prints it. */
 export interface GitObject {
   id: string;
@@ -13,82 +8,92 @@ export interface GitObject {
   body: Buffer;
 }
 
+interface Pending {
+  resolve: (object: GitObject | null) => void;
+  reject: (error: Error) => void;
+}
+
+/** One `cat-file --batch` process with the lookups it still owes, answered in order. */
+interface Batch {
+  child: ChildProcessWithoutNullStreams;
+  queue: Pending[];
+  buffer: Buffer;
+  failed?: Error;
+}
+
+/** Resolves the lookups whose answers are complete in `batch.buffer`. */
+function drain(batch: Batch): void {
+  while (batch.queue.length > 0) {
+    const newline = batch.buffer.indexOf(10);
+    if (newline < 0) return;
+    const header = batch.buffer.toString("utf8", 0, newline);
+    const m = /^([0-9a-f]+) (blob|tree|commit|tag) (\d+)$/.exec(header);
+    if (!m) {
+      // "<spec> missing" / "<spec> ambiguous": no body follows.
+      batch.buffer = batch.buffer.subarray(newline + 1);
+      batch.queue.shift()?.resolve(null);
+      continue;
+    }
+    const end = newline + 1 + Number(m[3]);
+    if (batch.buffer.length < end + 1) return;
+    const body = Buffer.from(batch.buffer.subarray(newline + 1, end));
+    batch.buffer = batch.buffer.subarray(end + 1);
+    batch.queue.shift()?.resolve({ id: m[1] as string, type: m[2] as GitObject["type"], body });
+  }
+}
+
 /**
  * A long-lived `git cat-file --batch` process answering object lookups in order, so reading many
  * files for many pull requests costs one process per repository instead of one per read (process
  * start-up dominates otherwise). Specs are anything `git rev-parse` takes: `<commit>:<path>`,
- * `<sha>^{commit}`, a blob id. {@link close} ends the process.
+ * `<sha>^{commit}`, a blob id. {@link close} ends the process; lookups already sent are still answered.
  */
 export class GitObjectReader {
   readonly gitDir: string;
-  #child: ChildProcessWithoutNullStreams | undefined;
-  readonly #queue: Pending[] = [];
-  #buffer: Buffer = Buffer.alloc(0);
-  #failed: Error | undefined;
+  #batch: Batch | undefined;
 
   constructor(gitDir: string) {
     this.gitDir = gitDir;
   }
 
-  #start(): ChildProcessWithoutNullStreams {
-    if (this.#child) return this.#child;
+  #start(): Batch {
+    if (this.#batch && !this.#batch.failed) return this.#batch;
     const child = spawn("git", ["--git-dir", this.gitDir, "cat-file", "--batch"], {
       stdio: ["pipe", "pipe", "pipe"],
     });
+    const batch: Batch = { child, queue: [], buffer: Buffer.alloc(0) };
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => {
       stderr += c.toString();
     });
     child.stdout.on("data", (chunk: Buffer) => {
-      this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-      this.#drain();
+      batch.buffer = batch.buffer.length === 0 ? chunk : Buffer.concat([batch.buffer, chunk]);
+      drain(batch);
     });
     const fail = (error: Error) => {
-      this.#failed = error;
-      for (const p of this.#queue.splice(0)) p.reject(error);
+      batch.failed = error;
+      for (const p of batch.queue.splice(0)) p.reject(error);
     };
     child.on("error", (e) =>
       fail(new GitError(this.gitDir, `cannot run git cat-file: ${e.message}`, { cause: e })),
     );
     child.on("close", (code) => {
-      if (this.#queue.length > 0)
+      if (batch.queue.length > 0)
         fail(new GitError(this.gitDir, `git cat-file exited with ${code}: ${stderr.trim()}`));
-      if (this.#child === child) this.#child = undefined;
+      if (this.#batch === batch) this.#batch = undefined;
     });
     child.stdin.on("error", () => {});
-    this.#child = child;
-    return child;
-  }
-
-  #drain(): void {
-    while (this.#queue.length > 0) {
-      const newline = this.#buffer.indexOf(10);
-      if (newline < 0) return;
-      const header = this.#buffer.toString("utf8", 0, newline);
-      const m = /^([0-9a-f]+) (blob|tree|commit|tag) (\d+)$/.exec(header);
-      if (!m) {
-        // "<spec> missing" / "<spec> ambiguous": no body follows.
-        this.#buffer = this.#buffer.subarray(newline + 1);
-        this.#queue.shift()?.resolve(null);
-        continue;
-      }
-      const size = Number(m[3]);
-      const end = newline + 1 + size;
-      if (this.#buffer.length < end + 1) return;
-      const body = Buffer.from(this.#buffer.subarray(newline + 1, end));
-      this.#buffer = this.#buffer.subarray(end + 1);
-      this.#queue.shift()?.resolve({ id: m[1] as string, type: m[2] as GitObject["type"], body });
-    }
+    this.#batch = batch;
+    return batch;
   }
 
   /** The object `spec` names, or `null` when there is none. */
   read(spec: string): Promise<GitObject | null> {
-    if (this.#failed) return Promise.reject(this.#failed);
     if (/[\n\r]/.test(spec)) return Promise.resolve(null);
-    const child = this.#start();
+    const batch = this.#start();
     return new Promise((resolve, reject) => {
-      this.#queue.push({ resolve, reject });
-      child.stdin.write(`${spec}\n`);
+      batch.queue.push({ resolve, reject });
+      batch.child.stdin.write(`${spec}\n`);
     });
   }
 
@@ -143,8 +148,9 @@ export class GitObjectReader {
     return out;
   }
 
+  /** Ends the process once it has answered what it was asked; a later lookup starts a new one. */
   close(): void {
-    this.#child?.stdin.end();
-    this.#child = undefined;
+    this.#batch?.child.stdin.end();
+    this.#batch = undefined;
   }
 }

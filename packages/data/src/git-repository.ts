@@ -80,22 +80,28 @@ export class GitRepository {
     return { mergeBase, patch };
   }
 
-  /** The files `from..to` changes, with line counts, in git's path order (renames as delete + add). */
+  /**
+   * The files `from..to` changes, with line counts, in git's path order (renames as delete + add):
+   * one `git diff --raw --numstat -z`, which prints every file's status, then its line counts.
+   */
   async changedFiles(from: string, to: string): Promise<PatchFile[]> {
-    const [numstat, names] = await Promise.all([
-      this.git(["diff", "--no-renames", "--numstat", "-z", from, to], `cannot diff ${from}..${to}`),
-      this.git(["diff", "--no-renames", "--name-status", "-z", from, to], `cannot diff ${from}..${to}`),
-    ]);
+    const out = await this.git(
+      ["diff", "--no-renames", "--raw", "--numstat", "-z", from, to],
+      `cannot diff ${from}..${to}`,
+    );
+    const parts = out.split("\0");
     const status = new Map<string, PatchFile["status"]>();
-    const parts = names.split("\0");
-    for (let i = 0; i + 1 < parts.length; i += 2) {
-      const code = parts[i] ?? "";
-      status.set(parts[i + 1] ?? "", code === "A" ? "added" : code === "D" ? "removed" : "modified");
-    }
     const files: PatchFile[] = [];
-    for (const entry of numstat.split("\0")) {
-      if (entry === "") continue;
-      const [add = "", del = "", ...rest] = entry.split("\t");
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] ?? "";
+      if (part === "") continue;
+      if (part.startsWith(":")) {
+        const code = part.split(" ").at(-1) ?? "";
+        status.set(parts[i + 1] ?? "", code === "A" ? "added" : code === "D" ? "removed" : "modified");
+        i += 1;
+        continue;
+      }
+      const [add = "", del = "", ...rest] = part.split("\t");
       const path = rest.join("\t");
       const binary = add === "-";
       files.push({

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { type LinkedIssue, MinedPullRequest, SwerlError } from "@swerl/schema";
 import { z } from "zod";
 import { type ArchiveStats, snapshotsFromArchive } from "./gharchive-snapshots.js";
+import { GitObjectReader } from "./git-object-reader.js";
 import type { GitRepository } from "./git-repository.js";
 import { type GithubSnapshotsOptions, githubSnapshots } from "./github/client.js";
 import type { GithubError } from "./github/errors.js";
@@ -224,18 +225,23 @@ async function mineRepository(
     result.errors.push({ kind: "clone", repo, message: (err as Error).message });
     return result;
   }
+  // Commit lookups go through one long-lived cat-file process (restarted after a fetch).
+  const objects = new GitObjectReader(git.gitDir);
   let fetched = false;
-  const present = async (commits: string[]) =>
-    (await Promise.all(commits.map((c) => git.hasCommit(c)))).every(Boolean);
+  const missingOf = async (commits: string[]) => {
+    const present = await Promise.all(commits.map((c) => objects.hasCommit(c)));
+    return commits.filter((_, i) => !present[i]);
+  };
   const mined = await mapLimited(merged, concurrency, async (pr) => {
     signal?.throwIfAborted();
     const commits = [pr.baseRefOid, pr.headRefOid];
-    if (!(await present(commits)) && !fetched) {
+    let missing = await missingOf(commits);
+    if (missing.length > 0 && !fetched) {
       fetched = true;
       await cache.fetch(repo).catch(() => {});
-    }
-    const missing = [];
-    for (const c of commits) if (!(await git.hasCommit(c))) missing.push(c);
+      objects.close();
+      missing = await missingOf(commits);
+    } else if (missing.length > 0) missing = await missingOf(commits);
     if (missing.length > 0) {
       return {
         error: {
@@ -288,6 +294,7 @@ async function mineRepository(
       };
     }
   });
+  objects.close();
   for (const m of mined) {
     if ("error" in m && m.error) result.errors.push(m.error);
     else if ("record" in m && m.record) {
