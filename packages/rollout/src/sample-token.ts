@@ -58,23 +58,26 @@ export function sampleToken(
     threshold = sorted[kept - 1] as number;
     tiesAllowed = kept - sorted.indexOf(threshold);
   }
-  const keep = new Uint8Array(n);
+  // exp of each kept log-probability, 0 for the others, computed once for the mass and the draw
+  const weights = new Float64Array(n);
   let mass = 0;
   let lastKept = 0;
   for (let id = 0; id < n; id++) {
     const logprob = logprobs[id] as number;
     if (logprob > threshold || (logprob === threshold && tiesAllowed-- > 0)) {
-      keep[id] = 1;
-      mass += Math.exp(logprob);
+      const weight = Math.exp(logprob);
+      weights[id] = weight;
+      mass += weight;
       lastKept = id;
     }
   }
+  // Adding a dropped token's 0 leaves the running sum as it was, so the first id that passes the target
+  // is always a kept one.
   const target = u * mass;
   let cumulative = 0;
   let chosen = lastKept;
   for (let id = 0; id < n; id++) {
-    if (!keep[id]) continue;
-    cumulative += Math.exp(logprobs[id] as number);
+    cumulative += weights[id] as number;
     if (target < cumulative) {
       chosen = id;
       break;
