@@ -74,7 +74,6 @@ export {
   oracleEditForFile,
   oracleEdits,
 } from "./oracle-response.js";
-export { buildRepairPrompt } from "./prompt.js";
 export {
   GrpoRunConfig,
   type GrpoRunConfigInput,

@@ -72,7 +72,8 @@ describe("swerl train --engine", () => {
     const rows = [];
     for await (const row of readRecords(join(dir, "o", "swerl_prompts.jsonl"), OpenRlhfRow)) rows.push(row);
     expect(rows).toHaveLength(1);
-    expect(rows[0]?.input).toContain("add() subtracts");
+    expect(rows[0]?.input.map((m) => m.role)).toEqual(["system", "user"]);
+    expect(rows[0]?.input[1]?.content).toContain("add() subtracts");
     expect(JSON.parse(await readFile(join(dir, "o", "swerl_prompts.jsonl"), "utf8")).label).toContain(
       "demo__calc-1",
     );

@@ -1,9 +1,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { startRewardServer } from "@swerl/reward";
+import { buildRepairPrompt } from "@swerl/rollout";
 import { RlInstance, readRecords } from "@swerl/schema";
 import {
-  buildRepairPrompt,
   type EnginePrompt,
   ExternalEngine,
   paperPreset,
@@ -106,7 +106,8 @@ Examples:
       const prompts: EnginePrompt[] = [];
       for await (const instance of readRecords(options.instances, RlInstance)) {
         prompts.push({
-          prompt: buildRepairPrompt(instance),
+          // The same system + user turns as the local engine's rollouts and SFT targets.
+          messages: buildRepairPrompt(instance).messages,
           label: {
             instanceId: instance.instanceId,
             codeContext: instance.codeContext,

@@ -19,10 +19,17 @@ const label: RewardLabel = {
   codeContext: { "calc.py": "def add(a, b):\n    return a - b\n" },
   oracleNewContent: { "calc.py": "def add(a, b):\n    return a + b\n" },
 };
+const system = { role: "system" as const, content: "Think, then answer." };
 const prompts: EnginePrompt[] = [
-  { prompt: "Fix the bug: add subtracts.\n", label },
-  { prompt: "It's a second prompt with a 'quote'.\n", label: { ...label, instanceId: "demo__calc-2" } },
+  { messages: [system, { role: "user", content: "Fix the bug: add subtracts.\n" }], label },
+  {
+    messages: [system, { role: "user", content: "It's a second prompt with a 'quote'.\n" }],
+    label: { ...label, instanceId: "demo__calc-2" },
+  },
 ];
+/** What the engine sends as the prompt text once its chat template is applied (any rendering will do). */
+const rendered = (input: readonly { role: string; content: string }[]) =>
+  input.map((m) => `<|${m.role}|>\n${m.content}`).join("") + "<|assistant|>\n";
 
 let dir = "";
 beforeAll(async () => {
@@ -56,12 +63,13 @@ describe("verl dataset", () => {
       extra_info: 'STRUCT(split VARCHAR, "index" BIGINT, instance_id VARCHAR)',
     });
     const rows = await query(
-      `SELECT data_source, prompt[1].role AS role, prompt[1].content AS content, reward_model.ground_truth AS gt, extra_info.index AS idx FROM '${file}' ORDER BY idx`,
+      `SELECT data_source, prompt[1].role AS system_role, prompt[2].role AS role, prompt[2].content AS content, reward_model.ground_truth AS gt, extra_info.index AS idx FROM '${file}' ORDER BY idx`,
     );
     expect(rows[1]).toMatchObject({
       data_source: "swerl",
       role: "user",
-      content: prompts[1]?.prompt,
+      system_role: "system",
+      content: prompts[1]?.messages[1]?.content,
       idx: "1",
     });
     expect(RewardLabel.parse(JSON.parse(rows[0]?.gt as string))).toEqual(label);
@@ -74,7 +82,7 @@ describe("OpenRLHF dataset and remote reward", () => {
     await writeOpenRlhfDataset(file, prompts);
     const rows = [];
     for await (const row of readRecords(file, OpenRlhfRow)) rows.push(row);
-    expect(rows.map((r) => r.input)).toEqual(prompts.map((p) => p.prompt));
+    expect(rows.map((r) => r.input)).toEqual(prompts.map((p) => p.messages));
     expect(JSON.parse(rows[1]?.label as string).instanceId).toBe("demo__calc-2");
   });
   it("scores OpenRLHF's {query, prompts, labels} request: oracle response 1, malformed -1", async () => {
@@ -85,8 +93,11 @@ describe("OpenRLHF dataset and remote reward", () => {
     const good = buildOracleResponse(label);
     const body = JSON.parse(
       JSON.stringify({
-        query: [`${rows[0]?.input}${good}`, `${rows[1]?.input}no tags at all`],
-        prompts: rows.map((r) => r.input),
+        query: [
+          `${rendered(rows[0]?.input ?? [])}${good}`,
+          `${rendered(rows[1]?.input ?? [])}no tags at all`,
+        ],
+        prompts: rows.map((r) => rendered(r.input)),
         labels: rows.map((r) => r.label),
       }),
     );

@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { ChatMessage } from "@swerl/rollout";
 import { writeRecords } from "@swerl/schema";
 import { z } from "zod";
 
@@ -12,9 +13,13 @@ export const RewardLabel = z.object({
 });
 export type RewardLabel = z.infer<typeof RewardLabel>;
 
-/** One training prompt for an external engine: the rendered prompt and the label the reward reads. */
+/**
+ * One training prompt for an external engine: the chat messages (rollout's `buildRepairPrompt`, the
+ * same system + user turns the local engine trains on; the engine applies the model's chat template)
+ * and the label the reward reads.
+ */
 export interface EnginePrompt {
-  prompt: string;
+  messages: ChatMessage[];
   label: RewardLabel;
 }
 
@@ -31,8 +36,8 @@ export const VerlRow = z.object({
 });
 export type VerlRow = z.infer<typeof VerlRow>;
 
-/** One line of an OpenRLHF prompt file, read with `--input_key input --label_key label`. */
-export const OpenRlhfRow = z.object({ input: z.string(), label: z.string() });
+/** One line of an OpenRLHF prompt file, read with `--input_key input --label_key label --apply_chat_template`. */
+export const OpenRlhfRow = z.object({ input: z.array(ChatMessage).min(1), label: z.string() });
 export type OpenRlhfRow = z.infer<typeof OpenRlhfRow>;
 
 export const SWERL_DATA_SOURCE = "swerl";
@@ -41,7 +46,7 @@ export function toVerlRows(prompts: readonly EnginePrompt[], split: string): Ver
   return prompts.map((p, index) =>
     VerlRow.parse({
       data_source: SWERL_DATA_SOURCE,
-      prompt: [{ role: "user", content: p.prompt }],
+      prompt: p.messages,
       ability: "software-engineering",
       reward_model: { style: "rule", ground_truth: JSON.stringify(RewardLabel.parse(p.label)) },
       extra_info: { split, index, instance_id: p.label.instanceId },
@@ -89,11 +94,11 @@ export async function writeVerlDataset(
   return rows.length;
 }
 
-/** Writes an OpenRLHF prompt file: JSONL with `input` (the prompt) and `label` (the reward label as JSON). */
+/** Writes an OpenRLHF prompt file: JSONL with `input` (the chat messages) and `label` (the reward label as JSON). */
 export async function writeOpenRlhfDataset(file: string, prompts: readonly EnginePrompt[]): Promise<number> {
   return writeRecords(
     file,
     OpenRlhfRow,
-    prompts.map((p) => ({ input: p.prompt, label: JSON.stringify(RewardLabel.parse(p.label)) })),
+    prompts.map((p) => ({ input: p.messages, label: JSON.stringify(RewardLabel.parse(p.label)) })),
   );
 }

@@ -97,6 +97,7 @@ function openRlhfArgs(o: EngineLaunchOptions, dataset: string): string[] {
     "input",
     "--label_key",
     "label",
+    "--apply_chat_template",
     "--remote_rm_url",
     `${o.rewardUrl.replace(/\/$/, "")}/get_reward`,
     "--advantage_estimator",
