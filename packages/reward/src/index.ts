@@ -13,10 +13,12 @@ export {
 } from "./reward.js";
 export { InstanceLabel, OpenRlhfRewardRequest, RewardInput } from "./reward-input.js";
 export {
+  type RewardDetail,
   RewardPool,
   RewardPoolClosedError,
   type RewardPoolOptions,
   type RewardRequest,
+  type ScoreAllOptions,
   type ScoredRequest,
   scoreBatch,
 } from "./reward-pool.js";

@@ -47,10 +47,33 @@ describe("RewardPool (worker threads, from TypeScript source)", () => {
     }
   });
 
+  it("sends an instance shared by many requests once per worker, with the same results", async () => {
+    // 70 instances of 3 samples each, more than a worker keeps (64): evicted ones are sent again.
+    const instances = Array.from({ length: 70 }, (_, i) => ({
+      codeContext: { "a.py": `x = ${i}\ny = 2\n` },
+      oracleNewContent: { "a.py": `x = ${i}\ny = ${i % 5}\n` },
+    }));
+    const requests = instances.flatMap((inst) =>
+      ["y = 3", "y = 4", "z"].map((r) => ({ ...inst, output: output(r) })),
+    );
+    const expected = requests.map((r) =>
+      calculateSearchReplaceReward(r.codeContext, r.oracleNewContent, r.output),
+    );
+    const full = await pool.scoreAll(requests);
+    expect(full.map((o) => (o.status === "scored" ? o.result : o))).toEqual(expected);
+    const brief = await pool.scoreAll(requests, undefined, { detail: "reward" });
+    expect(brief.map((o) => (o.status === "scored" ? o.result : o))).toEqual(
+      expected.map((e) => ({ reward: e.reward, error: e.error })),
+    );
+    // Instances of finished calls are forgotten; new objects with the same contents score the same.
+    const again = await pool.scoreAll(requests.map((r) => ({ ...r, codeContext: { ...r.codeContext } })));
+    expect(again.map((o) => (o.status === "scored" ? o.result : o))).toEqual(expected);
+  }, 30_000);
+
   it("reports a pathological request as timed out and keeps scoring the rest", async () => {
     const fine = { codeContext: ctx, oracleNewContent: oracle, output: output("y = 3") };
-    const results = await pool.scoreAll([pathological(), fine, fine]);
-    expect(results.map((r) => r.status)).toEqual(["timeout", "scored", "scored"]);
+    const results = await pool.scoreAll([pathological(), fine, fine, fine, fine]);
+    expect(results.map((r) => r.status)).toEqual(["timeout", "scored", "scored", "scored", "scored"]);
     expect(pool.size).toBe(2);
     const after = await pool.score(fine);
     expect(after.status).toBe("scored");

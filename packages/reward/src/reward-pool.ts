@@ -12,6 +12,16 @@ export interface RewardRequest {
   output: string;
 }
 
+/**
+ * How much of the result to send back: everything (`"full"`, the default) or only `reward` and
+ * `error` (`"reward"`: what an RL engine needs; skips cloning the predicted contents and patches).
+ */
+export type RewardDetail = "full" | "reward";
+
+export interface ScoreAllOptions {
+  detail?: RewardDetail;
+}
+
 /** The outcome for one request: scored, timed out (reported, never silently zeroed), or failed. */
 export type ScoredRequest =
   | { status: "scored"; result: SearchReplaceReward; seconds: number }
@@ -28,6 +38,9 @@ export interface RewardPoolOptions {
 interface Job {
   id: number;
   request: RewardRequest;
+  /** Requests of one scoreAll call that share an instance share this id (see scoreAll). */
+  instance: number | undefined;
+  detail: RewardDetail;
   resolve: (outcome: ScoredRequest) => void;
   started: number;
 }
@@ -38,7 +51,25 @@ interface Slot {
   timer: NodeJS.Timeout | null;
   /** False until the worker has loaded its code; the time limit starts only then. */
   ready: boolean;
+  /** Instances this worker holds, oldest first (it forgets them when told). */
+  instances: Set<number>;
 }
+
+/** The message a worker receives: a response, with its instance unless the worker already holds it. */
+export interface WorkerJob {
+  id: number;
+  output: string;
+  detail: RewardDetail;
+  /** The shared instance's id, when it has one. */
+  instance?: number;
+  codeContext?: Record<string, string>;
+  oracleNewContent?: Record<string, string>;
+  /** Instances the worker may drop. */
+  forget?: number[];
+}
+
+/** Most shared instances one worker keeps at a time. */
+const MAX_INSTANCES_PER_WORKER = 64;
 
 function workerEntry(): { url: URL; execArgv: string[] } {
   const ext = extname(fileURLToPath(import.meta.url));
@@ -74,6 +105,7 @@ export class RewardPool {
   private readonly queue: Job[] = [];
   private readonly timeoutMs: number;
   private nextId = 0;
+  private nextInstance = 0;
   private closed = false;
   private readonly entry = workerEntry();
 
@@ -89,7 +121,7 @@ export class RewardPool {
 
   private spawn(): Slot {
     const worker = new Worker(this.entry.url, { execArgv: this.entry.execArgv });
-    const slot: Slot = { worker, job: null, timer: null, ready: false };
+    const slot: Slot = { worker, job: null, timer: null, ready: false, instances: new Set() };
     worker.on(
       "message",
       (message: { ready?: true; id: number; result?: SearchReplaceReward; error?: string }) => {
@@ -144,7 +176,36 @@ export class RewardPool {
     job.started = Date.now();
     slot.worker.ref();
     if (slot.ready) this.startTimer(slot, job);
-    slot.worker.postMessage({ id: job.id, request: job.request });
+    const message: WorkerJob = { id: job.id, output: job.request.output, detail: job.detail };
+    if (job.instance === undefined) {
+      message.codeContext = job.request.codeContext;
+      message.oracleNewContent = job.request.oracleNewContent;
+    } else {
+      message.instance = job.instance;
+      if (slot.instances.has(job.instance)) {
+        // Most recently used last.
+        slot.instances.delete(job.instance);
+        slot.instances.add(job.instance);
+      } else {
+        message.codeContext = job.request.codeContext;
+        message.oracleNewContent = job.request.oracleNewContent;
+        slot.instances.add(job.instance);
+        if (slot.instances.size > MAX_INSTANCES_PER_WORKER) {
+          const oldest = slot.instances.values().next().value!;
+          slot.instances.delete(oldest);
+          message.forget = [oldest];
+        }
+      }
+    }
+    slot.worker.postMessage(message);
+  }
+
+  /** Tells the workers holding these instances to drop them. */
+  private forget(instances: readonly number[]): void {
+    for (const slot of this.slots) {
+      const held = instances.filter((id) => slot.instances.delete(id));
+      if (held.length) slot.worker.postMessage({ forget: held });
+    }
   }
 
   // Started when the job is sent to a loaded worker, or when a fresh worker reports it has loaded:
@@ -157,10 +218,18 @@ export class RewardPool {
   }
 
   /** Scores one request. */
-  score(request: RewardRequest): Promise<ScoredRequest> {
+  score(request: RewardRequest, options: ScoreAllOptions = {}): Promise<ScoredRequest> {
+    return this.enqueue(request, undefined, options.detail ?? "full");
+  }
+
+  private enqueue(
+    request: RewardRequest,
+    instance: number | undefined,
+    detail: RewardDetail,
+  ): Promise<ScoredRequest> {
     if (this.closed) return Promise.reject(new RewardPoolClosedError());
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, request, resolve, started: 0 });
+      this.queue.push({ id: this.nextId++, request, instance, detail, resolve, started: 0 });
       const idle = this.slots.find((s) => !s.job);
       if (idle) this.dispatch(idle);
     }).then((outcome) => {
@@ -170,21 +239,50 @@ export class RewardPool {
     });
   }
 
-  /** Scores many requests in parallel; results keep the input order. */
+  /**
+   * Scores many requests in parallel; results keep the input order. Requests that share their
+   * `codeContext` and `oracleNewContent` objects (the G samples of one prompt) are one instance: it
+   * is sent to each worker once, which derives the oracle's patch once. Don't mutate the requests'
+   * objects while they are being scored.
+   */
   async scoreAll(
     requests: readonly RewardRequest[],
     onProgress?: (done: number, total: number, last: ScoredRequest) => void,
+    options: ScoreAllOptions = {},
   ): Promise<ScoredRequest[]> {
+    const detail = options.detail ?? "full";
+    const ids = new Map<object, Map<object, number>>();
+    const uses = new Map<number, number>();
+    const instanceOf = requests.map((r) => {
+      let byOracle = ids.get(r.codeContext);
+      if (!byOracle) {
+        byOracle = new Map();
+        ids.set(r.codeContext, byOracle);
+      }
+      let id = byOracle.get(r.oracleNewContent);
+      if (id === undefined) {
+        id = this.nextInstance++;
+        byOracle.set(r.oracleNewContent, id);
+      }
+      uses.set(id, (uses.get(id) ?? 0) + 1);
+      return id;
+    });
     let done = 0;
-    return Promise.all(
-      requests.map((r) =>
-        this.score(r).then((outcome) => {
-          done++;
-          onProgress?.(done, requests.length, outcome);
-          return outcome;
+    try {
+      return await Promise.all(
+        requests.map((r, i) => {
+          // An instance used once gains nothing from being kept.
+          const id = instanceOf[i]!;
+          return this.enqueue(r, uses.get(id)! > 1 ? id : undefined, detail).then((outcome) => {
+            done++;
+            onProgress?.(done, requests.length, outcome);
+            return outcome;
+          });
         }),
-      ),
-    );
+      );
+    } finally {
+      if (!this.closed) this.forget([...uses.keys()]);
+    }
   }
 
   async close(): Promise<void> {

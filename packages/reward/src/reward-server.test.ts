@@ -54,6 +54,25 @@ describe("reward server", () => {
     });
   });
 
+  it("scores the samples of a group (same label) like separate requests on /get_reward", async () => {
+    const other = { code_context: { "b.py": "x = 1\n" }, oracle_new_content: { "b.py": "x = 2\n" } };
+    const b =
+      "<think>t</think><solution>```python\n### b.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n```</solution>";
+    const query = [answer("y = 3"), b, answer("y = 33"), answer("y = 3"), b, "oops"];
+    const labels = [instance, other, instance, instance, other, other].map((l) => JSON.stringify(l));
+    const grouped = (await (await post("/get_reward", { query, labels })).json()) as { rewards: number[] };
+    const one = async (i: number) =>
+      (
+        (await (await post("/get_reward", { query: [query[i]], labels: [labels[i]] })).json()) as {
+          rewards: number[];
+        }
+      ).rewards[0];
+    const separate = await Promise.all(query.map((_, i) => one(i)));
+    expect(grouped.rewards).toEqual(separate);
+    expect(grouped.rewards.slice(0, 2)).toEqual([1, 1]);
+    expect(grouped.rewards[5]).toBe(-1);
+  });
+
   it("accepts labels with the camelCase names of swerl RL instances on /get_reward", async () => {
     const camel = { codeContext: instance.code_context, oracleNewContent: instance.oracle_new_content };
     const res = await post("/get_reward", {

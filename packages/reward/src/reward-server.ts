@@ -2,7 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { InstanceLabel, OpenRlhfRewardRequest, RewardInput } from "./reward-input.js";
-import { RewardPool, type RewardPoolOptions, type RewardRequest, type ScoredRequest } from "./reward-pool.js";
+import {
+  type RewardDetail,
+  RewardPool,
+  type RewardPoolOptions,
+  type RewardRequest,
+  type ScoredRequest,
+} from "./reward-pool.js";
 
 export interface RewardServerOptions extends RewardPoolOptions {
   port?: number;
@@ -83,7 +89,7 @@ export async function startRewardServer(options: RewardServerOptions = {}): Prom
   let pending = 0;
   const started = Date.now();
 
-  const scoreMany = async (requests: RewardRequest[]): Promise<ScoredRequest[]> => {
+  const scoreMany = async (requests: RewardRequest[], detail: RewardDetail): Promise<ScoredRequest[]> => {
     if (pending + requests.length > maxPending) {
       throw new HttpError(
         503,
@@ -92,7 +98,7 @@ export async function startRewardServer(options: RewardServerOptions = {}): Prom
     }
     pending += requests.length;
     try {
-      return await pool.scoreAll(requests);
+      return await pool.scoreAll(requests, undefined, { detail });
     } finally {
       pending -= requests.length;
     }
@@ -129,6 +135,7 @@ export async function startRewardServer(options: RewardServerOptions = {}): Prom
               oracleNewContent: i.oracle_new_content,
               output: i.output,
             })),
+            "full",
           );
           const results = outcomes.map((o) =>
             o.status === "scored" ? { status: "scored", ...o.result } : toReward(o),
@@ -142,18 +149,28 @@ export async function startRewardServer(options: RewardServerOptions = {}): Prom
         if (rm.prompts && rm.prompts.length !== rm.query.length) {
           throw new HttpError(400, `prompts: expected ${rm.query.length} prompts, got ${rm.prompts.length}`);
         }
+        // The G samples of a prompt carry the same label: parse it once, so that they share one
+        // instance (the pool sends it to each worker once and the oracle's patch is derived once).
+        const labels = new Map<string, InstanceLabel>();
         const requests = rm.query.map((query, i) => {
-          let label: InstanceLabel;
-          try {
-            label = parseBody(InstanceLabel, JSON.parse(rm.labels[i]!));
-          } catch (err) {
-            throw new HttpError(400, `labels[${i}]: ${err instanceof HttpError ? err.message : "not JSON"}`);
+          const text = rm.labels[i]!;
+          let label = labels.get(text);
+          if (!label) {
+            try {
+              label = parseBody(InstanceLabel, JSON.parse(text));
+            } catch (err) {
+              throw new HttpError(
+                400,
+                `labels[${i}]: ${err instanceof HttpError ? err.message : "not JSON"}`,
+              );
+            }
+            labels.set(text, label);
           }
           const prompt = rm.prompts?.[i] ?? "";
           const output = prompt && query.startsWith(prompt) ? query.slice(prompt.length) : query;
           return { codeContext: label.code_context, oracleNewContent: label.oracle_new_content, output };
         });
-        const outcomes = (await scoreMany(requests)).map(toReward);
+        const outcomes = (await scoreMany(requests, "reward")).map(toReward);
         // A response that could not be scored (time limit) counts as a format failure for training.
         const rewards = outcomes.map((o) => o.reward ?? -1);
         send(response, 200, {

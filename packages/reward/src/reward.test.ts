@@ -199,6 +199,30 @@ describe("5. similarity and reward", () => {
     expect(changeSimilarity(long, long.replace("y", "z"))).toBeGreaterThan(0.99);
   });
 
+  it("derives the oracle's patch once per instance, and again when its inputs change", () => {
+    const ctx = { ...context };
+    const orc: Record<string, string> = { ...oracle };
+    const right = respond(
+      "t",
+      block("calc.py", "    return a - b\n\n\ndef sub", "    return a + b\n\n\ndef sub"),
+    );
+    const first = calculateSearchReplaceReward(ctx, orc, right);
+    expect(first.reward).toBe(1);
+    // The cached patch is a copy: changing a result does not change the next one.
+    first.oraclePatch!["calc.py"] = "changed by the caller";
+    expect(calculateSearchReplaceReward(ctx, orc, right)).toEqual({
+      ...first,
+      oraclePatch: normalizedPatch(context, oracle),
+    });
+    // A mutated oracle map, or a mutated context, is seen at once.
+    orc["calc.py"] = context["calc.py"]!.replace("a - b\n\n", "b - a\n\n");
+    expect(calculateSearchReplaceReward(ctx, orc, right).oraclePatch).toEqual(normalizedPatch(ctx, orc));
+    ctx["calc.py"] = ctx["calc.py"]!.replace("def add", "def plus");
+    expect(calculateSearchReplaceReward(ctx, orc, right).oraclePatch).toEqual(normalizedPatch(ctx, orc));
+    orc["new.py"] = "x = 1\n";
+    expect(calculateSearchReplaceReward(ctx, orc, right).oraclePatch).toEqual(normalizedPatch(ctx, orc));
+  });
+
   it("is 1 when neither side changed anything", () => {
     const noChange = respond("t", block("a.py", "x\r", "x"));
     expect(

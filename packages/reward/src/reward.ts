@@ -91,6 +91,27 @@ export interface SearchReplaceReward {
   similarities?: ChangeSimilarity[];
 }
 
+/**
+ * The oracle's patch of recent instances, by oracle object, with the exact inputs it was derived
+ * from: a hit is used only when every oracle path, its new content and its old content are still
+ * the same strings, so a mutated map is recomputed, never answered from a stale entry.
+ */
+const oraclePatches = new WeakMap<FileMap, { inputs: string[]; patch: Record<string, string> }>();
+
+function oraclePatchOf(codeContext: FileMap, oracleNewContent: FileMap): Record<string, string> {
+  const inputs: string[] = [];
+  for (const [path, content] of Object.entries(oracleNewContent)) {
+    inputs.push(path, content, Object.hasOwn(codeContext, path) ? codeContext[path]! : "");
+  }
+  const hit = oraclePatches.get(oracleNewContent);
+  if (hit && hit.inputs.length === inputs.length && hit.inputs.every((x, i) => x === inputs[i])) {
+    return { ...hit.patch };
+  }
+  const patch = normalizedPatch(codeContext, oracleNewContent);
+  oraclePatches.set(oracleNewContent, { inputs, patch: { ...patch } });
+  return patch;
+}
+
 /** The reward for predicted new contents (any editing format): mean per-file change similarity. */
 export function calculateReward(
   codeContext: FileMap,
@@ -102,7 +123,7 @@ export function calculateReward(
   oraclePatch: Record<string, string>;
   similarities: ChangeSimilarity[];
 } {
-  const oraclePatch = normalizedPatch(codeContext, oracleNewContent);
+  const oraclePatch = oraclePatchOf(codeContext, oracleNewContent);
   const predPatch = normalizedPatch(codeContext, predNewContent);
   const similarities = computeChangeSimilarities(predPatch, oraclePatch);
   return { reward: mean(similarities), predPatch, oraclePatch, similarities };

@@ -1,17 +1,33 @@
 import { parentPort } from "node:worker_threads";
 import { calculateSearchReplaceReward } from "./reward.js";
-import type { RewardRequest } from "./reward-pool.js";
+import type { WorkerJob } from "./reward-pool.js";
 
-/** Worker thread of RewardPool: scores one request per message. */
-parentPort!.on("message", (message: { id: number; request: RewardRequest }) => {
-  const { id, request } = message;
+/** Shared instances sent by the pool, kept until it says to forget them. */
+const instances = new Map<
+  number,
+  { codeContext: Record<string, string>; oracleNewContent: Record<string, string> }
+>();
+
+/** Worker thread of RewardPool: scores one response per message. */
+parentPort!.on("message", (message: WorkerJob | { forget: number[] }) => {
+  if (message.forget) for (const id of message.forget) instances.delete(id);
+  if (!("id" in message)) return;
+  const { id, output, detail } = message;
   try {
-    const result = calculateSearchReplaceReward(
-      request.codeContext,
-      request.oracleNewContent,
-      request.output,
-    );
-    parentPort!.postMessage({ id, result });
+    let instance =
+      message.codeContext && message.oracleNewContent
+        ? { codeContext: message.codeContext, oracleNewContent: message.oracleNewContent }
+        : undefined;
+    if (message.instance !== undefined) {
+      if (instance) instances.set(message.instance, instance);
+      else instance = instances.get(message.instance);
+    }
+    if (!instance) throw new Error(`reward worker: instance ${message.instance} was not sent to this worker`);
+    const result = calculateSearchReplaceReward(instance.codeContext, instance.oracleNewContent, output);
+    parentPort!.postMessage({
+      id,
+      result: detail === "reward" ? { reward: result.reward, error: result.error } : result,
+    });
   } catch (err) {
     parentPort!.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
   }
