@@ -105,6 +105,39 @@ describe("curatePullRequests on bad input", () => {
   });
 });
 
+describe("curatePullRequests with the LLM bug-fix classifier", () => {
+  it("drops what the policy calls no fix, and refuses llm mode without a policy", async () => {
+    const minedFile = join(root, "mine", "pull-requests.jsonl");
+    const prompts: string[] = [];
+    const llm = await curatePullRequests({
+      minedFile,
+      reposDir: join(root, "mine", "git-cache"),
+      outDir: join(root, "curate-llm"),
+      config: { bugFix: { mode: "llm" }, parquet: false },
+      policy: {
+        async sample(batch) {
+          prompts.push(...batch);
+          return batch.map(() => ({ samples: [{ text: "no" }] }));
+        },
+      },
+    });
+    const bugFix = llm.funnel.find((s) => s.step === "bug fix");
+    expect(bugFix?.countIn).toBeGreaterThan(0);
+    expect(bugFix?.count).toBe(0);
+    expect(bugFix?.dropped.map((d) => [d.reason, d.count])).toEqual([["not-bug-fix", bugFix?.countIn]]);
+    expect(prompts).toHaveLength(bugFix?.countIn ?? -1);
+    expect(llm.instances).toBe(0);
+    await expect(
+      curatePullRequests({
+        minedFile,
+        reposDir: root,
+        outDir: join(root, "x"),
+        config: { bugFix: { mode: "llm" } },
+      }),
+    ).rejects.toThrow(/bugFix\.mode is llm but no policy/);
+  });
+});
+
 describe("readCurateConfig", () => {
   it("fills defaults and names the file and field of a bad value", async () => {
     const file = join(root, "config.json");
