@@ -72,6 +72,7 @@ async function sharedPrefixDecoder(
   dir: string,
   main: OnnxDecoder,
   threads: { threads?: number },
+  loaded?: Awaited<ReturnType<typeof readModelWeights>>,
 ): Promise<OnnxDecoder | undefined> {
   const file = join(dir, "model.safetensors");
   const size = await stat(file).then(
@@ -81,7 +82,7 @@ async function sharedPrefixDecoder(
   if (size < 0 || size > SHARED_PREFIX_MAX_BYTES) return undefined;
   let decoder: OnnxDecoder;
   try {
-    const { config, weights } = await readModelWeights(dir);
+    const { config, weights } = loaded ?? (await readModelWeights(dir));
     decoder = await OnnxDecoder.create(
       buildLlamaSharedPrefixOnnx(config, weights),
       main.shape,
@@ -191,16 +192,19 @@ export class OnnxPolicy implements Policy {
     const { shape, maxPositions } = await decoderShape(dir);
     const threads = this.#options.threads ? { threads: this.#options.threads } : {};
     let decoder: OnnxDecoder;
+    let loaded: Awaited<ReturnType<typeof readModelWeights>> | undefined;
     if (await exists(join(dir, "model.safetensors"))) {
-      const { config, weights } = await readModelWeights(dir);
+      loaded = await readModelWeights(dir);
       decoder = await OnnxDecoder.create(
-        buildLlamaOnnx(config, weights),
+        buildLlamaOnnx(loaded.config, loaded.weights),
         shape,
         threads,
         join(dir, "model.safetensors"),
       );
     } else decoder = await OnnxDecoder.create(join(dir, "onnx", "model.onnx"), shape, threads);
-    const shared = this.#options.sharedPrefix ? await sharedPrefixDecoder(dir, decoder, threads) : undefined;
+    const shared = this.#options.sharedPrefix
+      ? await sharedPrefixDecoder(dir, decoder, threads, loaded)
+      : undefined;
     const old = [this.#decoder, this.#shared];
     this.#decoder = decoder;
     this.#shared = shared;
