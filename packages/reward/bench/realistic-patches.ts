@@ -25,10 +25,14 @@ const WORDS = [
 /**
  * Realistic reward inputs: 1–5 Python-like files, an oracle that rewrites `changed` lines spread over
  * them, and a prediction that gets most hunks right, some slightly different, and some missing.
+ * `sample` > 0 draws another prediction for the same instance (the G samples of one prompt);
+ * sample 0 is the original case.
  */
-export function realisticCase(seed: number, files: number, changed: number): RewardCase {
+export function realisticCase(seed: number, files: number, changed: number, sample = 0): RewardCase {
   const rand = seededRandom(seed);
+  const predRand = sample === 0 ? rand : seededRandom(seed * 7919 + sample);
   const word = () => WORDS[Math.floor(rand() * WORDS.length)]!;
+  const predWord = () => WORDS[Math.floor(predRand() * WORDS.length)]!;
   const line = (i: number) => {
     const indent = "    ".repeat(Math.floor(rand() * 3));
     const kind = rand();
@@ -55,8 +59,8 @@ export function realisticCase(seed: number, files: number, changed: number): Rew
       const oldLines = lines.slice(at, at + size);
       const newLines = oldLines.map((l) => `${l} or ${word()}`);
       for (let k = 0; k < size; k++) next[at + k] = newLines[k]!;
-      const r = rand();
-      const predLines = r < 0.7 ? newLines : r < 0.9 ? oldLines.map((l) => `${l} and ${word()}`) : null;
+      const r = predRand();
+      const predLines = r < 0.7 ? newLines : r < 0.9 ? oldLines.map((l) => `${l} and ${predWord()}`) : null;
       if (predLines && oldLines.join("\n") !== predLines.join("\n")) {
         blocks.push(
           `\`\`\`python\n### ${path}\n<<<<<<< SEARCH\n${oldLines.join("\n")}\n=======\n${predLines.join("\n")}\n>>>>>>> REPLACE\n\`\`\``,
