@@ -104,4 +104,26 @@ describe("runRollouts", () => {
       await served.close();
     }
   });
+
+  it("stops when its signal aborts, keeping the group finished by then, and a rerun completes the file", async () => {
+    const options = {
+      instances: join(dir, "rl.jsonl"),
+      model: dir,
+      n: 2,
+      maxTokens: 4,
+      seed: 1,
+      maxPromptTokens: 1800,
+    };
+    const whole = join(dir, "whole.jsonl");
+    await runRollouts({ ...options, out: whole });
+    const out = join(dir, "stopped.jsonl");
+    const controller = new AbortController();
+    await expect(
+      runRollouts({ ...options, out, signal: controller.signal, onProgress: () => controller.abort() }),
+    ).rejects.toThrow(/abort/i);
+    expect((await readAllRecords(out, RolloutGroup)).map((g) => g.instanceId)).toEqual(["demo__calc-1"]);
+    const rest = await runRollouts({ ...options, out });
+    expect([rest.resumed, rest.groups]).toEqual([1, 1]);
+    expect(await readFile(out, "utf8")).toBe(await readFile(whole, "utf8"));
+  });
 });

@@ -250,7 +250,6 @@ async function sampleAll(
       const head = inFlight.shift();
       if (!head) break;
       const outcome = await head.outcome;
-      input.signal?.throwIfAborted();
       if (outcome.kind === "resumed") progress.resumed++;
       else if (outcome.kind === "skipped") {
         progress.overBudget++;
@@ -265,6 +264,8 @@ async function sampleAll(
         progress.meanReward = rewardSum / Math.max(1, rewardCount);
       }
       input.onProgress?.({ ...progress });
+      // a group finished when the run was stopped is kept; the ones still being sampled are not
+      input.signal?.throwIfAborted();
     }
   } finally {
     await Promise.allSettled(inFlight.map((f) => f.outcome));
