@@ -22,7 +22,9 @@ export {
   instanceIdOf,
   readCurateConfig,
 } from "./curate/curate.js";
+export { llmRankRelevantFiles, relevantFilesPrompt } from "./curate/llm-relevant-files.js";
 export {
+  type FileFactsCache,
   importSpecifiers,
   type RelevantFile,
   RelevantFilesConfig,

@@ -26,6 +26,7 @@ import { patchKey } from "../patch-dedup.js";
 import { FilterConfig, noiseReason } from "../pr-filters.js";
 import { repoDirectoryName } from "../repository-cache.js";
 import { BugFixConfig, heuristicBugFix, llmBugFix, type SamplingPolicy } from "./bug-fix-classifier.js";
+import { llmRankRelevantFiles } from "./llm-relevant-files.js";
 import {
   type FileFactsCache,
   type RelevantFile,
@@ -127,7 +128,7 @@ export interface CurateOptions {
   config?: CurateConfigInput;
   /** Overrides `config.source`. */
   source?: Provenance["source"];
-  /** Needed when `config.bugFix.mode` is `llm`. */
+  /** Needed when `config.bugFix.mode` or `config.relevantFiles.ranker` is `llm` (any @swerl/rollout Policy). */
   policy?: SamplingPolicy;
   onProgress?: (progress: CurateProgress) => void;
   signal?: AbortSignal;
@@ -298,6 +299,7 @@ async function buildInstance(
   repo: OpenRepository | { error: string },
   config: CurateConfig,
   cache: FileFactsCache,
+  policy: SamplingPolicy | undefined,
 ): Promise<ContextResult> {
   if ("error" in repo) return { reason: "repo-unavailable", detail: repo.error };
   const { git, objects } = repo;
@@ -321,17 +323,18 @@ async function buildInstance(
     return { reason: "binary-or-missing-file", detail: `cannot read ${unreadable.join(", ")} as text` };
   }
   const statement = problemStatement(pr);
-  const relevant = await rankRelevantFiles(
-    {
-      changed: new Map(pr.files.map((f) => [f.path, baseContents.get(f.path) ?? ""])),
-      allFiles: [...tree.keys()],
-      problemStatement: statement,
-      readFiles: (paths) => objects.readFiles(pr.baseCommit, paths),
-      blobs: tree,
-      cache,
-    },
-    config.relevantFiles,
-  );
+  const rankInput = {
+    changed: new Map(pr.files.map((f) => [f.path, baseContents.get(f.path) ?? ""])),
+    allFiles: [...tree.keys()],
+    problemStatement: statement,
+    readFiles: (paths: readonly string[]) => objects.readFiles(pr.baseCommit, paths),
+    blobs: tree,
+    cache,
+  };
+  const relevant =
+    config.relevantFiles.ranker === "llm" && policy
+      ? await llmRankRelevantFiles(rankInput, policy, config.relevantFiles)
+      : await rankRelevantFiles(rankInput, config.relevantFiles);
   const relevantContents = await objects.readFiles(
     pr.baseCommit,
     relevant.map((r) => r.path),
@@ -385,6 +388,12 @@ export async function curatePullRequests(options: CurateOptions): Promise<Curate
   if (options.source) config.source = options.source;
   if (config.bugFix.mode === "llm" && !options.policy) {
     throw new SwerlError("E_CONFIG", "bugFix.mode is llm but no policy was given to curatePullRequests");
+  }
+  if (config.relevantFiles.ranker === "llm" && !options.policy) {
+    throw new SwerlError(
+      "E_CONFIG",
+      "relevantFiles.ranker is llm but no policy was given to curatePullRequests",
+    );
   }
   const { outDir, signal } = options;
   await mkdir(outDir, { recursive: true });
@@ -482,7 +491,7 @@ export async function curatePullRequests(options: CurateOptions): Promise<Curate
     }
     const built = await mapLimited(survivors, config.concurrency, async (pr) => {
       try {
-        return await buildInstance(pr, gitOf(pr.repo), config, factsCache);
+        return await buildInstance(pr, gitOf(pr.repo), config, factsCache, options.policy);
       } catch (err) {
         return { reason: "git-error", detail: (err as Error).message };
       }

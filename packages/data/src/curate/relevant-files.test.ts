@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { SamplingPolicy } from "./bug-fix-classifier.js";
+import { llmRankRelevantFiles, relevantFilesPrompt } from "./llm-relevant-files.js";
 import { pythonOutline } from "./python-syntax.js";
 import { RelevantFilesConfig, rankRelevantFiles, resolveImport, words } from "./relevant-files.js";
 
@@ -76,5 +78,48 @@ describe("rankRelevantFiles", () => {
 
   it("splits identifiers into words", () => {
     expect([...words("fooBar baz_qux x")].sort()).toEqual(["bar", "baz", "baz_qux", "foo", "foobar", "qux"]);
+  });
+});
+
+describe("llmRankRelevantFiles", () => {
+  /** A policy that always gives `answer`, recording what it was asked. */
+  const answering = (answer: string, asked: string[] = []): SamplingPolicy => ({
+    async sample(prompts) {
+      asked.push(...prompts);
+      return prompts.map(() => ({ samples: [{ text: answer }] }));
+    },
+  });
+  const llm = RelevantFilesConfig.parse({ ranker: "llm", maxRelevantFiles: 2 });
+  const pr = input(["pkg/core.py"], "resize uses the wrong palette colors");
+
+  it("keeps the shortlisted paths the model names, in its order, ignoring others", async () => {
+    const asked: string[] = [];
+    const ranked = await llmRankRelevantFiles(
+      pr,
+      answering("- `pkg/palette.py`\n2. pkg/invented.py\npkg/util.py,\npkg/io.py", asked),
+      llm,
+    );
+    expect(ranked).toEqual([
+      { path: "pkg/palette.py", score: 2, via: "llm" },
+      { path: "pkg/util.py", score: 1, via: "llm" },
+    ]);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toBe(
+      relevantFilesPrompt(
+        pr,
+        ["pkg/io.py", "pkg/util.py", "pkg/render.py", "tests/test_core.py", "pkg/palette.py"],
+        2,
+      ),
+    );
+    expect(asked[0]).toContain("- pkg/core.py");
+  });
+
+  it("takes none for none, and falls back to the lexical order when the answer names nothing", async () => {
+    expect(await llmRankRelevantFiles(pr, answering("None of them."), llm)).toEqual([]);
+    const fallback = await llmRankRelevantFiles(pr, answering("I am not sure"), llm);
+    expect(fallback.map((f) => [f.path, f.via])).toEqual([
+      ["pkg/io.py", "import"],
+      ["pkg/util.py", "import"],
+    ]);
   });
 });

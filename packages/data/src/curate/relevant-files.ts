@@ -3,8 +3,14 @@ import { pythonOutline } from "./python-syntax.js";
 
 /** How relevant-but-unmodified files are chosen for an instance's code context. */
 export const RelevantFilesConfig = z.object({
-  /** `lexical` (default): imports of the changed files, then word overlap with the issue; `none`: only changed files. */
-  ranker: z.enum(["lexical", "none"]).default("lexical"),
+  /**
+   * `lexical` (default): imports of the changed files, then word overlap with the issue; `llm`: the
+   * policy picks from the lexical ranker's shortlist (as the paper asked an LLM); `none`: only changed files.
+   */
+  ranker: z.enum(["lexical", "llm", "none"]).default("lexical"),
+  /** For `llm`: how many lexical candidates the model chooses from, and its answer's token budget. */
+  llmShortlist: z.number().int().positive().default(20),
+  llmMaxTokens: z.number().int().positive().default(256),
   /** At most this many unmodified files join the changed ones. */
   maxRelevantFiles: z.number().int().nonnegative().default(3),
   /** Unmodified files larger than this (characters) are never added. */
@@ -38,8 +44,8 @@ export interface RelevantFilesInput {
 export interface RelevantFile {
   path: string;
   score: number;
-  /** `import` (imported by / importing a changed file) or `lexical` (shares words with the issue). */
-  via: "import" | "lexical";
+  /** `import` (imported by / importing a changed file), `lexical` (shares words with the issue) or `llm` (the model chose it). */
+  via: "import" | "lexical" | "llm";
 }
 
 const WORD = /[A-Za-z_][A-Za-z0-9_]{2,}/g;
@@ -184,7 +190,8 @@ const resolved = (path: string, facts: FileFacts, files: ReadonlySet<string>) =>
 ];
 
 /**
- * Chooses unmodified files worth showing beside the changed ones, best first:
+ * Chooses unmodified files worth showing beside the changed ones (the `llm` ranker's shortlist is
+ * this ranking too; see {@link llmRankRelevantFiles}), best first:
  * 1. files a changed file imports (Python imports read from the tree-sitter syntax tree, so
  *    relative, parenthesised and aliased imports resolve; JS `import`/`require` by pattern);
  * 2. files that import a changed source file (its callers and tests);
