@@ -1,6 +1,7 @@
 """Times the SWE-RL reward in CPython (difflib) on the benchmark's cases, in this process.
 
-Reads {"cases": [...], "repeat": R} on stdin; prints {"seconds": total, "rewards": [...]}.
+Reads {"cases": [...], "repeat": R} on stdin; prints {"seconds": wall, "cpuSeconds": process CPU
+time, "rewards": [...], "errors": [...]} (rewards and errors of the last repetition).
 """
 import json
 import pathlib
@@ -13,7 +14,18 @@ oracle = __import__("python-oracle")
 job = json.load(sys.stdin)
 cases, repeat = job["cases"], job["repeat"]
 start = time.perf_counter()
+cpu_start = time.process_time()
 for _ in range(repeat):
-    rewards = [oracle.reward_answer(c)["reward"] for c in cases]
+    answers = [oracle.reward_answer(c) for c in cases]
 seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "rewards": rewards, "errors": [oracle.reward_answer(c).get("error") for c in cases]}))
+cpu_seconds = time.process_time() - cpu_start
+print(
+    json.dumps(
+        {
+            "seconds": seconds,
+            "cpuSeconds": cpu_seconds,
+            "rewards": [a["reward"] for a in answers],
+            "errors": [a.get("error") for a in answers],
+        }
+    )
+)

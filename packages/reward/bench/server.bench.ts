@@ -8,8 +8,9 @@ import { type RewardCase, realisticCase } from "./realistic-patches.js";
  * 4 in flight, typical patches (1–2 files, 10–40 changed lines), for a fixed time on 127.0.0.1, in
  * two mixes: every rollout of a batch answers another instance ("distinct", the worst case for the
  * server), and GRPO's shape, 4 prompts x 8 samples ("grouped"). The distinct mix is first scored
- * in-process on one core, so that a busy machine shows as a ratio (N workers reach at best N times
- * that), and the process's CPU time per rollout (main thread, workers and the client) is reported.
+ * in-process on one core (a fresh oracle map per call, so the per-instance cache never hits), so that
+ * a busy machine shows as a ratio (N workers reach at best N times that), and the process's CPU time
+ * per rollout (main thread, workers and the client) is reported.
  */
 const seconds = Number(process.env.SWERL_BENCH_SECONDS ?? 8);
 const distinct = Array.from({ length: 64 }, (_, i) => realisticCase(500 + i, 1 + (i % 2), 10 + (i % 4) * 10));
@@ -25,7 +26,7 @@ function inProcess(minSeconds: number): { wall: number; cpu: number } {
   const cpu0 = process.cpuUsage();
   let elapsed = 0;
   do {
-    for (const c of distinct) calculateSearchReplaceReward(c.context, c.oracle, c.output);
+    for (const c of distinct) calculateSearchReplaceReward(c.context, { ...c.oracle }, c.output);
     n += distinct.length;
     elapsed = Number(process.hrtime.bigint() - start) / 1e9;
   } while (elapsed < minSeconds);
