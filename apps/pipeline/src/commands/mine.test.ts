@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { startGithubGraphqlServer } from "@swerl/data";
 import { MinedPullRequest } from "@swerl/schema";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../program.js";
@@ -72,5 +73,41 @@ describe("swerl mine", () => {
     expect(await main(argv)).toBe(0);
     expect(io.out()).toContain(`(${truth.repositories.length} done by an earlier run)`);
     expect(lines(path.join(out, "pull-requests.jsonl"))).toHaveLength(mined.length);
+  }, 60_000);
+
+  it("crawls a GraphQL endpoint, reporting a repository it does not know and mining the rest", async () => {
+    const world = path.join(root, "world");
+    const server = await startGithubGraphqlServer({ snapshotsDir: path.join(world, "github") });
+    try {
+      const out = path.join(root, "mine-graphql");
+      const io = captureOutput();
+      const code = await main([
+        "node",
+        "swerl",
+        "mine",
+        "--graphql-url",
+        server.url,
+        "--github-repos",
+        "acme/mathkit,acme/not-there",
+        "--repos",
+        path.join(world, "repos"),
+        "--out",
+        out,
+      ]);
+      expect(io.err()).not.toContain("swerl:");
+      expect(code).toBe(0);
+      expect(io.err()).toMatch(/mine: acme\/not-there: /);
+      expect(io.out()).toContain("1 repositories failed on GitHub");
+      const mined = lines(path.join(out, "pull-requests.jsonl")).map((l) =>
+        MinedPullRequest.parse(JSON.parse(l)),
+      );
+      expect(mined.length).toBeGreaterThan(0);
+      expect(new Set(mined.map((p) => p.repo))).toEqual(new Set(["acme/mathkit"]));
+      expect(lines(path.join(out, "errors.jsonl")).map((l) => JSON.parse(l).repo)).toEqual([
+        "acme/not-there",
+      ]);
+    } finally {
+      await server.close();
+    }
   }, 60_000);
 });
