@@ -1,3 +1,4 @@
+import { RewardResult } from "@swerl/schema";
 import { describe, expect, it } from "vitest";
 import { calculateSearchReplaceReward, changeSimilarity, fileChange, normalizedPatch } from "./reward.js";
 import { applySearchReplace, extractThoughtSolution, parseSearchReplace } from "./search-replace.js";
@@ -291,6 +292,9 @@ describe("differential: the whole reward equals a CPython reference", () => {
     let formatErrors = 0;
     for (const [i, c] of cases.entries()) {
       const got = calculateSearchReplaceReward(c.context, c.oracle, c.output);
+      // Every result is a valid @swerl/schema RewardResult record, unchanged by parsing.
+      expect(RewardResult.parse(got)).toEqual(got);
+      if (got.error !== null) expect(Object.keys(got)).toEqual(["reward", "error"]);
       const want = expected[i]!;
       expect({ reward: got.reward, error: got.error }, `case ${i}`).toEqual({
         reward: want.reward,

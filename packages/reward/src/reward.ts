@@ -1,23 +1,14 @@
+import type { RewardResult } from "@swerl/schema";
 import { FormatError } from "./format-error.js";
 import { splitLines } from "./python-text.js";
-import {
-  applySearchReplace,
-  extractThoughtSolution,
-  parseSearchReplace,
-  type SearchReplaceEdits,
-} from "./search-replace.js";
+import { applySearchReplace, extractThoughtSolution, parseSearchReplace } from "./search-replace.js";
 import { SequenceMatcher } from "./sequence-matcher.js";
 import { unifiedDiff } from "./unified-diff.js";
 
 export type FileMap = Readonly<Record<string, string>>;
 
-/** One file's contribution to the reward. */
-export interface ChangeSimilarity {
-  path: string;
-  predChange: string;
-  oracleChange: string;
-  similarity: number;
-}
+/** One file's contribution to the reward (the element type of `RewardResult.similarities`). */
+export type ChangeSimilarity = NonNullable<RewardResult["similarities"]>[number];
 
 /**
  * A file's change as the reward sees it: difflib's unified diff of the old and new lines (Python
@@ -77,19 +68,11 @@ function mean(similarities: readonly ChangeSimilarity[]): number {
   return sum / similarities.length;
 }
 
-export interface SearchReplaceReward {
-  /** In [0, 1], or exactly -1 for a format error. */
-  reward: number;
-  /** The format error's message, or null. */
-  error: string | null;
-  thought?: string;
-  answer?: string;
-  parsedEdits?: SearchReplaceEdits;
-  predNewContent?: Record<string, string>;
-  predPatch?: Record<string, string>;
-  oraclePatch?: Record<string, string>;
-  similarities?: ChangeSimilarity[];
-}
+/**
+ * The result of {@link calculateSearchReplaceReward}: `@swerl/schema`'s `RewardResult` record (the
+ * type is written once, as that zod schema).
+ */
+export type SearchReplaceReward = RewardResult;
 
 /**
  * The oracle's patch of recent instances, by oracle object, with the exact inputs it was derived
