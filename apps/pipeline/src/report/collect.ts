@@ -68,6 +68,7 @@ export async function collectReportData(
   runDir: string,
   config: PipelineConfig,
   stages: readonly Stage[],
+  writtenBy?: string,
 ): Promise<ReportData> {
   const stageRows = [];
   for (const stage of stages) {
@@ -75,7 +76,13 @@ export async function collectReportData(
     stageRows.push({
       name: stage.name,
       description: stage.description,
-      status: manifest ? "done" : stage.run ? "not run" : `not built (issue #${stage.pendingIssue ?? "?"})`,
+      status: manifest
+        ? "done"
+        : stage.name === writtenBy
+          ? "writing this report"
+          : stage.run
+            ? "not run"
+            : `not built (issue #${stage.pendingIssue ?? "?"})`,
       seconds: manifest?.seconds ?? null,
       summary: manifest?.summary ?? null,
     });

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { githubSnapshots, minePullRequests, parseShard, startGithubGraphqlServer } from "@swerl/data";
+import { minePullRequests, parseShard, startGithubGraphqlServer } from "@swerl/data";
 import { DemoGroundTruth } from "@swerl/demo";
 import { z } from "zod";
 import type { Stage } from "../stage.js";
@@ -66,17 +66,19 @@ export const mineStage: Stage = {
       try {
         const repositories =
           options.repositories ?? (await demoRepositories(join(world, "ground-truth.json")));
-        const errors: string[] = [];
+        let repositoryErrors = 0;
         const summary = await minePullRequests({
-          snapshots: githubSnapshots(repositories, {
+          // A repository the API fails on is recorded in errors.jsonl (with its location) and skipped.
+          github: {
+            repos: repositories,
             baseUrl: options.graphqlUrl ?? local!.url,
-            token: local ? "" : undefined,
+            ...(local ? { token: "" } : {}),
             signal: context.signal,
             onError: (error) => {
-              errors.push(error.message);
+              repositoryErrors++;
               context.log(`skipped: ${error.message}`);
             },
-          }),
+          },
           reposDir,
           outDir: context.dir,
           shard,
@@ -89,7 +91,7 @@ export const mineStage: Stage = {
           ...summaryNumbers(summary),
           graphqlRequests: local?.stats.requests ?? null,
           graphqlCost: local?.stats.cost ?? null,
-          repositoryErrors: errors.length,
+          repositoryErrors,
         };
       } finally {
         await local?.close();

@@ -10,7 +10,7 @@ export function reportStage(stages: () => readonly Stage[]): Stage {
     reads: ["demo", "mine", "curate", "tasks", "sft", "grpo", "agentless", "eval"],
     version: "2",
     async run(context) {
-      const data = await writeRunReport(context.runDir, context.dir, context.config, stages());
+      const data = await writeRunReport(context.runDir, context.dir, context.config, stages(), "report");
       return {
         stagesDone: data.stages.filter((s) => s.status === "done").length,
         resolvedRate: data.evaluation?.resolvedRate ?? null,
