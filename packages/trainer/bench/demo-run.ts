@@ -54,8 +54,11 @@ const started = performance.now();
 const elapsed = () => ((performance.now() - started) / 1000).toFixed(1);
 const instancesFile = join(outDir, "train.jsonl");
 const heldoutFile = join(outDir, "heldout.jsonl");
-await writeRecords(instancesFile, RlInstance, toyInstances(env("DEMO_TRAIN") ?? 200, 1));
-await writeRecords(heldoutFile, RlInstance, toyInstances(env("DEMO_HELDOUT") ?? 16, 2));
+// One file path and one argument pair (as the demo world's bug families repeat their lines): the model
+// must learn the format and to copy the operators of the issue.
+const variety = { paths: env("DEMO_TOY_PATHS") ?? 1, args: env("DEMO_TOY_ARGS") ?? 1 };
+await writeRecords(instancesFile, RlInstance, toyInstances(env("DEMO_TRAIN") ?? 200, 1, variety));
+await writeRecords(heldoutFile, RlInstance, toyInstances(env("DEMO_HELDOUT") ?? 16, 2, variety));
 console.log(`overrides ${JSON.stringify(overrides)} load ${(await import("node:os")).loadavg().join(" ")}`);
 const report = (event: TrainingProgress | { kind: "model"; dir: string }) => {
   if (event.kind === "model") console.log(`[${elapsed()}s] model ${event.dir}`);

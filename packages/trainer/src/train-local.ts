@@ -36,6 +36,8 @@ export const LOCAL_GRPO_DEFAULTS = {
     promptsPerBatch: 4,
     rolloutsPerPrompt: 4,
     klBeta: 0.01,
+    // Groups whose samples all score the same carry no policy gradient: skip their passes (DAPO).
+    equalRewardGroups: "drop",
     constantNormalizer: 96,
     optimizer: { learningRate: 1e-3 },
   },

@@ -31,8 +31,16 @@ const ARGS = [
  * Small SWE-RL instances of one kind: a module of three two-argument functions, one returning the wrong
  * operator; the issue names the function, the expected and the actual expression. Deterministic in
  * `seed`; ids `toy__calc-<seed>-<i>`. The trainer's stand-in for mined instances in tests and the demo.
+ * `variety` narrows the file paths and argument names drawn from (the first N of each), which leaves
+ * the operator to copy from the issue: what a small model trained for minutes can learn.
  */
-export function toyInstances(count: number, seed: number): RlInstance[] {
+export function toyInstances(
+  count: number,
+  seed: number,
+  variety: { paths?: number; args?: number } = {},
+): RlInstance[] {
+  const paths = PATHS.slice(0, variety.paths ?? PATHS.length);
+  const argSets = ARGS.slice(0, variety.args ?? ARGS.length);
   let state = (seed * 2654435761 + 1) >>> 0 || 1;
   const next = (n: number) => {
     state ^= state << 13;
@@ -43,12 +51,12 @@ export function toyInstances(count: number, seed: number): RlInstance[] {
   const pick = <T>(items: readonly T[]): T => items[next(items.length)] as T;
   const instances: RlInstance[] = [];
   for (let i = 0; i < count; i++) {
-    const path = pick(PATHS);
+    const path = pick(paths);
     const names = new Set<string>();
     while (names.size < 3) names.add(pick(NAMES));
     const ops = new Set<string>();
     while (ops.size < 3) ops.add(pick(OPERATORS));
-    const [a, b] = pick(ARGS) as [string, string];
+    const [a, b] = pick(argSets) as [string, string];
     const fns = [...names].map((name, k) => ({ name, op: [...ops][k] as string }));
     const bug = next(3);
     const target = fns[bug] as { name: string; op: string };
