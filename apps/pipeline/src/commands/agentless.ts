@@ -10,9 +10,9 @@ import {
   runAgentless,
   runEvaluation,
 } from "@swerl/eval";
-import { loadTokenizer, type ModelTokenizer, OnnxPolicy, OpenAIPolicy, type Policy } from "@swerl/rollout";
 import type { Command } from "commander";
 import { z } from "zod";
+import { openPolicy, PolicySpec } from "../policy-spec.js";
 import { type Progress, startProgress } from "../progress.js";
 import { parseOptions, UsageError } from "../usage-error.js";
 
@@ -21,7 +21,7 @@ const Options = z.object({
   repos: z.string().min(1),
   specs: z.string().min(1).optional(),
   environments: z.string().min(1).optional(),
-  policy: z.string().regex(/^(onnx|openai):.+/, "expected onnx:DIR or openai:URL"),
+  policy: PolicySpec,
   model: z.string().min(1).optional(),
   tokenizer: z.string().min(1).optional(),
   samples: z.coerce.number().int().positive().default(4),
@@ -45,45 +45,6 @@ const Options = z.object({
   harness: z.enum(["v4.0.4", "v5.0.2"]).default("v4.0.4"),
 });
 type Options = z.infer<typeof Options>;
-
-interface OpenedPolicy {
-  policy: Policy;
-  /** Templates prompts and counts their tokens; absent for a server without --tokenizer (plain prompts, characters). */
-  tokenizer: ModelTokenizer | undefined;
-  maxPositions: number | undefined;
-}
-
-async function contextLength(dir: string): Promise<number | undefined> {
-  const text = await readFile(join(dir, "config.json"), "utf8").catch(() => undefined);
-  if (text === undefined) return undefined;
-  const parsed = z
-    .object({ max_position_embeddings: z.number().int().positive() })
-    .safeParse(JSON.parse(text));
-  return parsed.success ? parsed.data.max_position_embeddings : undefined;
-}
-
-async function openPolicy(options: Options): Promise<OpenedPolicy> {
-  const [kind, ...rest] = options.policy.split(":");
-  const target = rest.join(":");
-  if (kind === "onnx") {
-    const policy = await OnnxPolicy.fromDirectory(target, {
-      batchSize: options.samples,
-      ...(options.threads ? { threads: options.threads } : {}),
-      ...(options.model ? { model: options.model } : {}),
-    });
-    return { policy, tokenizer: policy.tokenizer, maxPositions: policy.maxPositions };
-  }
-  const policy = await OpenAIPolicy.connect({
-    baseUrl: target,
-    ...(options.model ? { model: options.model } : {}),
-  });
-  if (!options.tokenizer) return { policy, tokenizer: undefined, maxPositions: undefined };
-  return {
-    policy,
-    tokenizer: await loadTokenizer(options.tokenizer),
-    maxPositions: await contextLength(options.tokenizer),
-  };
-}
 
 async function readEnvironments(
   file: string,
@@ -172,7 +133,13 @@ Examples:
     .action(async (raw: unknown) => {
       const options = parseOptions(Options, raw);
       const environments = options.environments ? await readEnvironments(options.environments) : {};
-      const opened = await openPolicy(options);
+      const opened = await openPolicy({
+        spec: options.policy,
+        batchSize: options.samples,
+        ...(options.model ? { model: options.model } : {}),
+        ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
+        ...(options.threads ? { threads: options.threads } : {}),
+      });
       const bars = new Map<AgentlessStage, Progress>();
       let run: AgentlessRun;
       try {
@@ -233,7 +200,7 @@ Examples:
         });
       } finally {
         for (const bar of bars.values()) bar.stop();
-        await opened.policy.close();
+        await opened.close();
       }
       process.stdout.write(`${formatAgentlessSummary(run.localization, run.counts)}\n`);
       const resumedStages = Object.entries(run.stageStatus)

@@ -1,19 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  loadTokenizer,
-  type ModelTokenizer,
-  OnnxPolicy,
-  OpenAIPolicy,
-  type Policy,
-  runRollouts,
-} from "@swerl/rollout";
+import { runRollouts } from "@swerl/rollout";
 import type { Command } from "commander";
 import { z } from "zod";
+import { openPolicy, PolicySpec } from "../policy-spec.js";
 import { type Progress, startProgress } from "../progress.js";
 import { parseOptions, UsageError } from "../usage-error.js";
-
-const PolicySpec = z.string().regex(/^(onnx|openai):.+/, "expected onnx:DIR or openai:URL");
 
 const Options = z.object({
   instances: z.string().min(1),
@@ -34,54 +26,26 @@ const Options = z.object({
 });
 type Options = z.infer<typeof Options>;
 
-/** `max_position_embeddings` of a model directory's config.json, when it has one. */
-async function contextLength(dir: string): Promise<number | undefined> {
-  const text = await readFile(join(dir, "config.json"), "utf8").catch(() => undefined);
-  if (text === undefined) return undefined;
-  const parsed = z
-    .object({ max_position_embeddings: z.number().int().positive() })
-    .safeParse(JSON.parse(text));
-  return parsed.success ? parsed.data.max_position_embeddings : undefined;
-}
-
-interface OpenedPolicy {
-  policy: Policy;
-  tokenizer: ModelTokenizer;
-  maxPositions: number | undefined;
-  concurrency: number;
-}
-
-async function openPolicy(options: Options): Promise<OpenedPolicy> {
-  const [kind, ...rest] = options.policy.split(":");
-  const target = rest.join(":");
-  if (kind === "onnx") {
-    const policy = await OnnxPolicy.fromDirectory(target, {
-      batchSize: options.n,
-      ...(options.threads ? { threads: options.threads } : {}),
-      ...(options.model ? { model: options.model } : {}),
-    });
-    const tokenizer = options.tokenizer ? await loadTokenizer(options.tokenizer) : policy.tokenizer;
-    return { policy, tokenizer, maxPositions: policy.maxPositions, concurrency: options.concurrency ?? 1 };
-  }
-  if (!options.model)
+/** The policy a `--policy` spec names; an OpenAI server needs its model name and tokenizer here. */
+async function openRolloutPolicy(options: Options) {
+  const onnx = options.policy.startsWith("onnx:");
+  if (!onnx && !options.model)
     throw new UsageError("--model: the served model name is required with --policy openai:URL");
-  if (!options.tokenizer)
+  if (!onnx && !options.tokenizer)
     throw new UsageError(
       "--tokenizer: openai:URL needs the served model's directory (tokenizer.json, tokenizer_config.json) to template and budget prompts",
     );
-  const concurrency = options.concurrency ?? 4;
-  const policy = new OpenAIPolicy({
-    baseUrl: target,
-    model: options.model,
+  const concurrency = options.concurrency ?? (onnx ? 1 : 4);
+  const opened = await openPolicy({
+    spec: options.policy,
+    batchSize: options.n,
     concurrency,
+    ...(options.model ? { model: options.model } : {}),
+    ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
     ...(options.apiKey ? { apiKey: options.apiKey } : {}),
   });
-  return {
-    policy,
-    tokenizer: await loadTokenizer(options.tokenizer),
-    maxPositions: await contextLength(options.tokenizer),
-    concurrency,
-  };
+  return { ...opened, tokenizer: opened.tokenizer!, concurrency };
 }
 
 export function registerRollout(program: Command): void {
@@ -119,7 +83,7 @@ Examples:
     )
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(Options, { apiKey: process.env.OPENAI_API_KEY || undefined, ...raw });
-      const opened = await openPolicy(options);
+      const opened = await openRolloutPolicy(options);
       const controller = new AbortController();
       const interrupt = () => controller.abort();
       process.once("SIGINT", interrupt);
@@ -165,7 +129,7 @@ Examples:
       } finally {
         progress?.stop();
         process.off("SIGINT", interrupt);
-        await opened.policy.close();
+        await opened.close();
       }
     });
 }

@@ -1,7 +1,10 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { runAgentless } from "@swerl/eval";
-import { exportOnnx, loadTokenizer, OnnxPolicy } from "@swerl/rollout";
+import { exportOnnx } from "@swerl/rollout";
 import { z } from "zod";
+import { openPolicy, PolicySpec } from "../../policy-spec.js";
+import { ConfigError } from "../config.js";
 import type { Stage, StageContext } from "../stage.js";
 import { WORLD_DIR } from "./demo.js";
 import { StageBars } from "./stage-bars.js";
@@ -25,6 +28,13 @@ const AgentlessOptions = z.strictObject({
   maxPromptTokens: z.number().int().positive().optional(),
   /** Run the repository's tests for regressions. */
   regression: z.boolean().default(true),
+  /**
+   * `trained`: the GRPO stage's model, run on ONNX Runtime; or `openai:URL`, a served policy (e.g. vLLM
+   * serving a checkpoint an external engine trained), with `model` and `tokenizer` (a model directory).
+   */
+  policy: z.union([z.literal("trained"), PolicySpec]).default("trained"),
+  model: z.string().optional(),
+  tokenizer: z.string().optional(),
   /** Test spec file and repositories; absent: the demo world's. */
   specs: z.string().optional(),
   repos: z.string().optional(),
@@ -33,15 +43,31 @@ const AgentlessOptions = z.strictObject({
 /** The predictions file (official SWE-bench format), relative to the agentless stage's directory. */
 export const PREDICTIONS_FILE = "all_preds.jsonl";
 
-async function trainedPolicy(context: StageContext) {
+/** The policy the stage samples from: the GRPO stage's model on ONNX Runtime, or a served one. */
+async function stagePolicy(context: StageContext, options: z.output<typeof AgentlessOptions>) {
+  const name = `swerl-${context.config.runId}`;
+  if (options.policy !== "trained")
+    return openPolicy({
+      spec: options.policy,
+      ...(options.model ? { model: options.model } : {}),
+      ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
+    });
   const modelDir = join(context.input("grpo"), MODEL_DIR);
+  if (!existsSync(join(modelDir, "config.json")))
+    throw new ConfigError(
+      "pipeline config",
+      `stages.agentless.policy: the grpo stage left no local model in ${modelDir} (it prepared a run for an external engine); serve the trained checkpoint with an OpenAI-compatible server and set stages.agentless.policy to openai:URL`,
+    );
   // The trainer leaves weights (safetensors); the rollout engine runs them as an ONNX graph.
   await exportOnnx(modelDir);
-  const [policy, tokenizer] = await Promise.all([
-    OnnxPolicy.fromDirectory(modelDir, { model: `swerl-${context.config.runId}` }),
-    loadTokenizer(modelDir),
-  ]);
-  return { policy, tokenizer, name: context.config.runId };
+  return openPolicy({ spec: `onnx:${modelDir}`, model: name, batchSize: options.samples });
+}
+
+function promptBudget(options: z.output<typeof AgentlessOptions>, maxPositions: number | undefined) {
+  if (options.maxPromptTokens) return { maxPromptTokens: options.maxPromptTokens };
+  // The chat template's own tokens come out of the context too.
+  if (maxPositions) return { maxPromptTokens: Math.max(256, maxPositions - options.maxTokens - 32) };
+  return {};
 }
 
 export const agentlessStage: Stage = {
@@ -52,7 +78,8 @@ export const agentlessStage: Stage = {
   async run(context) {
     const options = stageOptions(AgentlessOptions, context, "agentless");
     const world = join(context.input("demo"), WORLD_DIR);
-    const { policy, tokenizer } = await trainedPolicy(context);
+    const opened = await stagePolicy(context, options);
+    const { policy, tokenizer, maxPositions } = opened;
     const bars = new StageBars(context, "instances");
     try {
       const run = await runAgentless({
@@ -67,10 +94,8 @@ export const agentlessStage: Stage = {
         ...(options.localizationSamples ? { localizationSamples: options.localizationSamples } : {}),
         maxFiles: options.maxFiles,
         maxTokens: options.maxTokens,
-        maxPromptTokens:
-          options.maxPromptTokens ?? Math.max(256, policy.maxPositions - options.maxTokens - 16),
-        countTokens: tokenizer.countTokens,
-        chatTemplate: tokenizer.chatTemplate,
+        ...promptBudget(options, maxPositions),
+        ...(tokenizer ? { countTokens: tokenizer.countTokens, chatTemplate: tokenizer.chatTemplate } : {}),
         temperature: options.temperature,
         seed: context.config.seed,
         signal: context.signal,
@@ -95,7 +120,7 @@ export const agentlessStage: Stage = {
       };
     } finally {
       bars.stopAll();
-      await policy.close();
+      await opened.close();
     }
   },
 };
