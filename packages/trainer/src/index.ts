@@ -38,6 +38,11 @@ export {
   verlRewardGlue,
 } from "./engines/launch.js";
 export {
+  type PreparedEngineRun,
+  type PrepareEngineRunOptions,
+  prepareEngineRun,
+} from "./engines/prepare-run.js";
+export {
   GrpoBatchError,
   ModelDirError,
   ModelWeightsError,

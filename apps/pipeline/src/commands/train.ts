@@ -1,20 +1,13 @@
-import { readFile, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
 import { startRewardServer } from "@swerl/reward";
-import { buildRepairPrompt } from "@swerl/rollout";
-import { RlInstance, readRecords } from "@swerl/schema";
 import {
-  type EnginePrompt,
   ExternalEngine,
   paperPreset,
   parseGrpoConfig,
-  planEngineRun,
+  prepareEngineRun,
   readTrainConfigFile,
-  shellLine,
   type TrainLocalProgress,
   trainLocal,
-  writeOpenRlhfDataset,
-  writeVerlDataset,
 } from "@swerl/trainer";
 import type { Command } from "commander";
 import { z } from "zod";
@@ -103,46 +96,24 @@ Examples:
       const config = options.config
         ? parseGrpoConfig(JSON.parse(await readFile(options.config, "utf8")), options.config)
         : paperPreset;
-      const prompts: EnginePrompt[] = [];
-      for await (const instance of readRecords(options.instances, RlInstance)) {
-        prompts.push({
-          // The same system + user turns as the local engine's rollouts and SFT targets.
-          messages: buildRepairPrompt(instance).messages,
-          label: {
-            instanceId: instance.instanceId,
-            codeContext: instance.codeContext,
-            oracleNewContent: instance.oracleNewContent,
-          },
-        });
-      }
-      const workDir = resolve(options.out);
-      const plan = planEngineRun({
+      const run = await prepareEngineRun({
         engine: options.engine,
+        instancesFile: options.instances,
         config,
         modelPath: options.model,
-        workDir,
+        workDir: options.out,
         rewardUrl: options.rewardUrl,
+        dryRun: options.dryRun,
         ...(options.rayAddress ? { rayAddress: options.rayAddress } : {}),
       });
-      const datasetPath = join(workDir, plan.datasetFile);
-      if (options.dryRun) {
-        process.stdout.write(`would write ${datasetPath} (${prompts.length} prompts)\n`);
-        for (const [name, content] of Object.entries(plan.files)) {
-          process.stdout.write(`would write ${join(workDir, name)}:\n${content}\n`);
-        }
-      } else {
-        const rows =
-          options.engine === "verl"
-            ? await writeVerlDataset(datasetPath, prompts)
-            : await writeOpenRlhfDataset(datasetPath, prompts);
-        for (const [name, content] of Object.entries(plan.files))
-          await writeFile(join(workDir, name), content);
-        process.stdout.write(`wrote ${datasetPath} (${rows} prompts)\n`);
-      }
+      const verb = options.dryRun ? "would write" : "wrote";
+      process.stdout.write(`${verb} ${run.datasetPath} (${run.prompts} prompts)\n`);
+      for (const [file, content] of Object.entries(run.files))
+        process.stdout.write(`${verb} ${file}${options.dryRun ? `:\n${content}` : ""}\n`);
       process.stdout.write(
         `start the reward server: swerl train --engine ${options.engine} --serve-reward 8000\n`,
       );
-      process.stdout.write(`submit:\n${shellLine(plan.command)}\n`);
+      process.stdout.write(`submit:\n${run.submit}\n`);
     });
 }
 
