@@ -22,15 +22,17 @@ export type PipelineConfigInput = z.input<typeof PipelineConfig>;
 export const presets: Record<RunConfig["preset"], PipelineConfigInput> = {
   // Everything embedded: demo world, small model trained on the CPU, local executor. <= 15 min on 2 cores.
   demo: { preset: "demo", runId: "demo", seed: 0, stages: {} },
-  // The paper's settings, for a cluster: real GitHub sources, verl, OpenAI-compatible policy servers.
+  // The paper's settings, for a cluster: real GitHub sources (list the repositories in
+  // stages.mine.repositories; GITHUB_TOKEN), GRPO prepared for verl with the paper preset (32 prompts x 16
+  // rollouts), Agentless Mini with 500 samples from an OpenAI-compatible server serving the trained model.
   paper: {
     preset: "paper",
     runId: "paper",
     seed: 0,
     stages: {
-      mine: { source: "github" },
-      grpo: { engine: "verl", preset: "paper" },
-      agentless: { samples: 500, tests: 500 },
+      mine: { source: "graphql", graphqlUrl: "https://api.github.com" },
+      grpo: { engine: "verl" },
+      agentless: { policy: "openai:http://127.0.0.1:8001", samples: 500, tests: 500 },
     },
   },
 };

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { minePullRequests, parseShard, startGithubGraphqlServer } from "@swerl/data";
 import { DemoGroundTruth } from "@swerl/demo";
 import { z } from "zod";
+import { ConfigError } from "../config.js";
 import type { Stage } from "../stage.js";
 import { WORLD_DIR } from "./demo.js";
 import { stageOptions } from "./stage-options.js";
@@ -35,7 +36,13 @@ export const mineStage: Stage = {
   async run(context) {
     const options = stageOptions(MineOptions, context, "mine");
     const world = join(context.input("demo"), WORLD_DIR);
-    const reposDir = options.repos ?? join(world, "repos");
+    if (options.graphqlUrl && !options.repositories?.length)
+      throw new ConfigError(
+        "pipeline config",
+        "stages.mine.repositories: list the repositories (owner/name) to mine from the GraphQL API at stages.mine.graphqlUrl",
+      );
+    // Real sources clone from GitHub unless told otherwise; the demo world has its own bare repositories.
+    const reposDir = options.repos ?? (options.graphqlUrl ? "https://github.com" : join(world, "repos"));
     const shard = options.shard ? parseShard(options.shard) : undefined;
     // The number of repositories is known only as the sources are read: the total grows with them.
     const bar = context.progress("repositories", 0, "repositories");

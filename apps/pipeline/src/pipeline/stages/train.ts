@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { RlInstance, readRecords, SwerlError } from "@swerl/schema";
 import {
   createDefaultModel,
+  ExternalEngine,
+  paperPreset,
+  parseGrpoConfig,
   parseTrainLocalConfig,
+  prepareEngineRun,
   runGrpo,
   runSft,
   type TrainingProgress,
@@ -33,6 +37,16 @@ const SftStageOptions = z.strictObject({
 });
 
 const GrpoStageOptions = z.strictObject({
+  /**
+   * `local`: this machine's CPU engine. `verl` / `openrlhf`: the stage prepares the run for a Ray cluster
+   * (dataset, reward glue, `ray job submit`) with the paper's GRPO settings unless `grpo` says otherwise.
+   */
+  engine: z.enum(["local", ...ExternalEngine]).default("local"),
+  /** External engines: the model the engine trains (a Hugging Face directory or hub id). */
+  model: z.string().default("meta-llama/Llama-3.3-70B-Instruct"),
+  /** External engines: swerl's reward server as the engine's workers reach it (`swerl serve-reward`). */
+  rewardUrl: z.string().url().default("http://127.0.0.1:8000"),
+  rayAddress: z.string().optional(),
   maxPromptTokens: z.number().int().positive().optional(),
   /** Overrides of the local engine's GRPO defaults (steps, grpo.*, sampling.*, heldout, ...). */
   grpo: z.record(z.string(), z.unknown()).default({}),
@@ -149,8 +163,35 @@ export const grpoStage: Stage = {
   version: "1",
   async run(context) {
     const options = stageOptions(GrpoStageOptions, context, "grpo");
-    const config = parseTrainLocalConfig({ sft: false, grpo: options.grpo }, `stages.grpo`);
     const sft = context.input("sft");
+    if (options.engine !== "local") {
+      const engineRun = {
+        engine: options.engine,
+        instancesFile: join(sft, TRAIN_FILE),
+        config: Object.keys(options.grpo).length
+          ? parseGrpoConfig(options.grpo, "stages.grpo.grpo")
+          : paperPreset,
+        modelPath: options.model,
+        rewardUrl: options.rewardUrl,
+        ...(options.rayAddress ? { rayAddress: options.rayAddress } : {}),
+      };
+      // Written into the stage's working directory; the command names the directory it is renamed to.
+      const written = await prepareEngineRun({ ...engineRun, workDir: join(context.dir, options.engine) });
+      const planned = await prepareEngineRun({
+        ...engineRun,
+        workDir: join(context.runDir, "grpo", options.engine),
+        dryRun: true,
+      });
+      await writeFile(
+        join(context.dir, "submit.sh"),
+        `#!/bin/sh\n# serve rewards first: swerl serve-reward --port 8000\n${planned.submit}\n`,
+      );
+      context.log(
+        `prepared a ${options.engine} run of ${written.prompts} prompts; submit with grpo/submit.sh`,
+      );
+      return { engine: options.engine, prompts: written.prompts, submit: planned.submit };
+    }
+    const config = parseTrainLocalConfig({ sft: false, grpo: options.grpo }, `stages.grpo`);
     const progress = trainingProgress(context, "grpo");
     try {
       const run = await runGrpo({

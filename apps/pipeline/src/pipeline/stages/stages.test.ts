@@ -1,0 +1,63 @@
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RlInstance } from "@swerl/schema";
+import { describe, expect, it } from "vitest";
+import { startProgress } from "../../progress.js";
+import { PipelineConfig } from "../config.js";
+import type { StageContext } from "../stage.js";
+import { grpoStage } from "./train.js";
+
+async function contextFor(stage: string, options: Record<string, unknown>) {
+  const runDir = await mkdtemp(join(tmpdir(), "swerl-stage-"));
+  const dir = join(runDir, `${stage}.partial`);
+  await mkdir(dir);
+  const logs: string[] = [];
+  const context: StageContext = {
+    runId: "t",
+    runDir,
+    dir,
+    config: PipelineConfig.parse({ runId: "t", outDir: runDir }),
+    options,
+    input: (name) => join(runDir, name),
+    progress: (label, total, unit) => startProgress({ label, total, unit, lineInterval: 1e6 }),
+    log: (line) => logs.push(line),
+    signal: new AbortController().signal,
+  };
+  return { context, runDir, dir, logs };
+}
+
+const instance = RlInstance.parse({
+  instanceId: "acme__calc-1",
+  problemStatement: "add() subtracts",
+  codeContext: { "calc.py": "def add(a, b):\n    return a - b\n" },
+  oracleNewContent: { "calc.py": "def add(a, b):\n    return a + b\n" },
+  oraclePatch: "",
+  provenance: { source: "demo", repo: "acme/calc" },
+});
+
+describe("grpo stage", () => {
+  it("prepares a verl run (dataset, glue, submit.sh naming the finished directory) instead of training", async () => {
+    const { context, runDir, dir } = await contextFor("grpo", {
+      engine: "verl",
+      rewardUrl: "http://head:8000",
+    });
+    await mkdir(join(runDir, "sft"));
+    await writeFile(join(runDir, "sft", "train-instances.jsonl"), `${JSON.stringify(instance)}\n`);
+    const summary = await grpoStage.run!(context);
+    expect(summary).toMatchObject({ engine: "verl", prompts: 1 });
+    const submit = await readFile(join(dir, "submit.sh"), "utf8");
+    expect(submit).toContain("ray job submit");
+    expect(submit).toContain(join(runDir, "grpo", "verl"));
+    expect(submit).not.toContain(".partial");
+    expect(existsSync(join(dir, "verl", "swerl_reward.py"))).toBe(true);
+    // (The dataset's columns are checked against verl's schema in @swerl/trainer's tests.)
+    expect((await stat(join(dir, "verl", "swerl_train.parquet"))).size).toBeGreaterThan(0);
+  });
+
+  it("names the bad field of its config section", async () => {
+    const { context } = await contextFor("grpo", { engine: "deepspeed" });
+    await expect(grpoStage.run!(context)).rejects.toThrow(/stages\.grpo\.engine: /);
+  });
+});
