@@ -42,21 +42,27 @@ for (const [path, name] of [
   ["grpo.grpo.optimizer.learningRate", "DEMO_GRPO_LR"],
   ["grpo.grpo.constantNormalizer", "DEMO_MAX_TOKENS"],
   ["grpo.sampling.maxTokens", "DEMO_MAX_TOKENS"],
+  ["grpo.sampling.temperature", "DEMO_TEMPERATURE"],
   ["grpo.heldout.maxTokens", "DEMO_MAX_TOKENS"],
   ["grpo.heldout.every", "DEMO_GRPO_EVAL_EVERY"],
 ] as const)
   set(overrides, path, name);
 
 const outDir = process.argv[2] ?? join(tmpdir(), "swerl-demo-run");
-await rm(outDir, { recursive: true, force: true });
+// DEMO_RESUME=1 keeps outDir: trainLocal resumes (e.g. GRPO variants from one finished SFT).
+if (env("DEMO_RESUME") !== 1) await rm(outDir, { recursive: true, force: true });
 await init("wasm");
 const started = performance.now();
 const elapsed = () => ((performance.now() - started) / 1000).toFixed(1);
 const instancesFile = join(outDir, "train.jsonl");
 const heldoutFile = join(outDir, "heldout.jsonl");
-// One file path and one argument pair (as the demo world's bug families repeat their lines): the model
-// must learn the format and to copy the operators of the issue.
-const variety = { paths: env("DEMO_TOY_PATHS") ?? 1, args: env("DEMO_TOY_ARGS") ?? 1 };
+// One file path, one argument pair, two operator families (as the demo world's bug families repeat their
+// lines): the model must learn the format and which family the issue describes.
+const variety = {
+  paths: env("DEMO_TOY_PATHS") ?? 1,
+  args: env("DEMO_TOY_ARGS") ?? 1,
+  families: env("DEMO_TOY_FAMILIES") ?? 2,
+};
 await writeRecords(instancesFile, RlInstance, toyInstances(env("DEMO_TRAIN") ?? 200, 1, variety));
 await writeRecords(heldoutFile, RlInstance, toyInstances(env("DEMO_HELDOUT") ?? 16, 2, variety));
 console.log(`overrides ${JSON.stringify(overrides)} load ${(await import("node:os")).loadavg().join(" ")}`);

@@ -20,6 +20,13 @@ const NAMES = [
   "accumulate",
 ];
 const OPERATORS = ["+", "-", "*", "//", "%"];
+/** (wrong, right) operator pairs; the first two have disjoint operators. */
+const FAMILIES: ReadonlyArray<readonly [string, string]> = [
+  ["-", "+"],
+  ["//", "*"],
+  ["+", "-"],
+  ["*", "//"],
+];
 const ARGS = [
   ["a", "b"],
   ["x", "y"],
@@ -31,13 +38,15 @@ const ARGS = [
  * Small SWE-RL instances of one kind: a module of three two-argument functions, one returning the wrong
  * operator; the issue names the function, the expected and the actual expression. Deterministic in
  * `seed`; ids `toy__calc-<seed>-<i>`. The trainer's stand-in for mined instances in tests and the demo.
- * `variety` narrows the file paths and argument names drawn from (the first N of each), which leaves
- * the operator to copy from the issue: what a small model trained for minutes can learn.
+ * `variety` narrows the file paths and argument names drawn from (the first N of each), and with
+ * `families` draws (wrong, right) operator pairs from the first N of FAMILIES only, so that, as in the
+ * demo world's bug families, the buggy line and its fix repeat across instances and the issue's words
+ * tell which family it is: what a small model trained for minutes on a CPU can learn.
  */
 export function toyInstances(
   count: number,
   seed: number,
-  variety: { paths?: number; args?: number } = {},
+  variety: { paths?: number; args?: number; families?: number } = {},
 ): RlInstance[] {
   const paths = PATHS.slice(0, variety.paths ?? PATHS.length);
   const argSets = ARGS.slice(0, variety.args ?? ARGS.length);
@@ -55,18 +64,28 @@ export function toyInstances(
     const names = new Set<string>();
     while (names.size < 3) names.add(pick(NAMES));
     const ops = new Set<string>();
-    while (ops.size < 3) ops.add(pick(OPERATORS));
+    const family = variety.families ? pick(FAMILIES.slice(0, variety.families)) : null;
+    const bug = family ? next(3) : 0;
+    if (family) {
+      // The right operator at the bug's position, two others that are neither wrong nor right.
+      const others = OPERATORS.filter((op) => !family.includes(op));
+      while (ops.size < 2) ops.add(pick(others));
+      const order = [...ops];
+      order.splice(bug, 0, family[1]);
+      ops.clear();
+      for (const op of order) ops.add(op);
+    } else while (ops.size < 3) ops.add(pick(OPERATORS));
     const [a, b] = pick(argSets) as [string, string];
     const fns = [...names].map((name, k) => ({ name, op: [...ops][k] as string }));
-    const bug = next(3);
-    const target = fns[bug] as { name: string; op: string };
-    let wrong = pick(OPERATORS);
-    while (wrong === target.op || [...ops].includes(wrong)) wrong = pick(OPERATORS);
+    const target = fns[family ? bug : next(3)] as { name: string; op: string };
+    const bugIndex = fns.indexOf(target);
+    let wrong = family ? family[0] : pick(OPERATORS);
+    while (!family && (wrong === target.op || [...ops].includes(wrong))) wrong = pick(OPERATORS);
     const render = (buggy: boolean) =>
       fns
         .map(
           ({ name, op }, k) =>
-            `def ${name}(${a}, ${b}):\n    return ${a} ${buggy && k === bug ? wrong : op} ${b}\n`,
+            `def ${name}(${a}, ${b}):\n    return ${a} ${buggy && k === bugIndex ? wrong : op} ${b}\n`,
         )
         .join("\n\n");
     const before = render(true);
