@@ -27,6 +27,7 @@ const Options = z.object({
   samples: z.coerce.number().int().positive().default(4),
   tests: z.coerce.number().int().nonnegative().optional(),
   localizationSamples: z.coerce.number().int().positive().optional(),
+  localization: z.enum(["policy", "oracle"]).default("policy"),
   maxFiles: z.coerce.number().int().positive().default(3),
   maxPromptTokens: z.coerce.number().int().positive().optional(),
   maxTokens: z.coerce.number().int().positive().default(1024),
@@ -44,7 +45,6 @@ const Options = z.object({
   timeout: z.coerce.number().positive().default(1800),
   harness: z.enum(["v4.0.4", "v5.0.2"]).default("v4.0.4"),
 });
-type Options = z.infer<typeof Options>;
 
 async function readEnvironments(
   file: string,
@@ -105,6 +105,11 @@ export function registerAgentless(program: Command): void {
     .option("--samples <K>", "repair samples per instance", "4")
     .option("--tests <T>", "reproduction-test samples per instance, 0 for none (default: K)")
     .option("--localization-samples <n>", "localization samples (views of the tree) (default: min(K, 4))")
+    .option(
+      "--localization <how>",
+      "policy (Agentless), or oracle: the gold patch's files (an ablation that isolates repair)",
+      "policy",
+    )
     .option("--max-files <n>", "files kept by localization", "3")
     .option("--max-prompt-tokens <n>", "prompt budget (default: 16384, less when the context is shorter)")
     .option("--max-tokens <n>", "most tokens per sample", "1024")
@@ -176,6 +181,7 @@ Examples:
           tests: options.tests,
           regression: options.regression,
           localizationSamples: options.localizationSamples,
+          localization: options.localization,
           maxFiles: options.maxFiles,
           maxPromptTokens,
           maxTokens: options.maxTokens,

@@ -1,5 +1,3 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { runRollouts } from "@swerl/rollout";
 import type { Command } from "commander";
 import { z } from "zod";

@@ -442,4 +442,23 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     // without tests, the fix's two layouts outvote the others
     expect(fewer.stages[0]!.rerank).toEqual({ chosen: 2, decidedBy: "majority" });
   });
+
+  it("with oracle localization takes the gold patch's files without asking the policy, and repairs them", async () => {
+    const policy = await OpenAIPolicy.connect({ baseUrl: server.url });
+    requests.length = 0;
+    const run = await runAgentless({
+      dataset: join(dir, "bench.jsonl"),
+      reposDir: join(dir, "repos"),
+      specsFile: join(dir, "test-specs.json"),
+      policy,
+      outDir: join(dir, "agentless-oracle"),
+      samples: 6,
+      tests: 0,
+      localization: "oracle",
+    });
+    expect(requests.some((r) => r.prompt.includes("Decide which files must be edited"))).toBe(false);
+    expect(run.stages.map((s) => s.localization.files)).toEqual([["calc/ops.py"], ["calc/text.py"]]);
+    expect(run.localization).toMatchObject({ instances: 2, allFound: 2, noneFound: 0 });
+    expect(run.counts.repair.samples).toBe(12);
+  });
 });

@@ -85,6 +85,12 @@ export interface RunAgentlessOptions {
   regression?: boolean;
   /** Localization samples (views of the tree). Default 1. */
   localizationSamples?: number;
+  /**
+   * `policy` (default): the policy localizes from the repository tree, as Agentless does. `oracle`: the
+   * files of the gold patch that exist at the base commit (SWE-bench's "oracle" retrieval setting), an
+   * ablation that isolates repair and selection; results with it are not Agentless results.
+   */
+  localization?: "policy" | "oracle";
   /** Files kept by localization. Default 3. */
   maxFiles?: number;
   /** Prompt budget in tokens of `countTokens` (characters by default). Default 16384. */
@@ -391,6 +397,7 @@ interface ResolvedOptions {
   tests: number;
   regression: boolean;
   localizationSamples: number;
+  localization: "policy" | "oracle";
   maxFiles: number;
   maxPromptTokens: number;
   countTokens: TokenCounter | undefined;
@@ -447,6 +454,21 @@ class InstanceRunner {
     const allFiles = await listRepositoryFiles(this.mirror, instance.base_commit);
     const files = localizableFiles(allFiles, instance.repo);
     const goldFiles = patchFiles(instance.patch);
+    if (resolved.localization === "oracle") {
+      const existing = new Set(allFiles);
+      const localized = goldFiles.filter((f) => existing.has(f)).slice(0, resolved.maxFiles);
+      return {
+        config: this.configs.localize,
+        views: [],
+        responses: [],
+        files: localized,
+        shownFiles: 0,
+        droppedFiles: [],
+        goldFiles,
+        outcome: localizationOutcome(localized, goldFiles),
+        note: "oracle localization: the gold patch's files (an ablation, not the policy's choice)",
+      };
+    }
     let loc: ReturnType<typeof buildLocalizationPrompts>;
     try {
       loc = buildLocalizationPrompts(instance.problem_statement, files, {
@@ -792,6 +814,7 @@ export async function runAgentless(options: RunAgentlessOptions): Promise<Agentl
     tests: options.tests ?? samples,
     regression: options.regression ?? true,
     localizationSamples: options.localizationSamples ?? Math.min(samples, 4),
+    localization: options.localization ?? "policy",
     maxFiles: options.maxFiles ?? 3,
     maxPromptTokens: options.maxPromptTokens ?? 16_384,
     countTokens: options.countTokens,
@@ -837,6 +860,7 @@ export async function runAgentless(options: RunAgentlessOptions): Promise<Agentl
   };
   const localizeKeys = {
     ...shared,
+    localization: resolved.localization,
     localizationSamples: resolved.localizationSamples,
     maxFiles: resolved.maxFiles,
   };
