@@ -21,7 +21,27 @@ export type PipelineConfigInput = z.input<typeof PipelineConfig>;
 /** Named starting points; a config file's values override the preset's. */
 export const presets: Record<RunConfig["preset"], PipelineConfigInput> = {
   // Everything embedded: demo world, small model trained on the CPU, local executor. <= 15 min on 2 cores.
-  demo: { preset: "demo", runId: "demo", seed: 0, stages: {} },
+  // The budget is measured in docs/benchmarks.md ("pipeline: demo preset").
+  demo: {
+    preset: "demo",
+    runId: "demo",
+    seed: 0,
+    stages: {
+      // One unmodified file beside the changed ones keeps prompts near 550 tokens for the small model.
+      curate: { config: { relevantFiles: { maxRelevantFiles: 1 } } },
+      // Demo-world oracle responses are 160-180 tokens: sampling budgets leave room for all of them.
+      sft: { sft: { steps: 100, batchSize: 4, heldout: { every: 25, maxTokens: 224 } } },
+      grpo: {
+        grpo: {
+          steps: 30,
+          grpo: { constantNormalizer: 224 },
+          sampling: { maxTokens: 224 },
+          heldout: { every: 10, maxTokens: 224 },
+        },
+      },
+      agentless: { samples: 2, tests: 1, maxTokens: 224 },
+    },
+  },
   // The paper's settings, for a cluster: real GitHub sources (list the repositories in
   // stages.mine.repositories; GITHUB_TOKEN), GRPO prepared for verl with the paper preset (32 prompts x 16
   // rollouts), Agentless Mini with 500 samples from an OpenAI-compatible server serving the trained model.

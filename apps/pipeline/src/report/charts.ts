@@ -53,6 +53,32 @@ function lineChart(
   } as TopLevelSpec;
 }
 
+/** Steps averaged by a chart's trend line: one GRPO step's mean over a few prompts is noisy. */
+const TREND_WINDOW = 5;
+
+function trailingMean(values: ReadonlyArray<number | undefined>): number | null {
+  const known = values.filter((v): v is number => typeof v === "number");
+  return known.length ? known.reduce((a, b) => a + b, 0) / known.length : null;
+}
+
+/** Adds a dashed line of `field` (a trailing mean) over a layered line chart. */
+function withTrend(spec: TopLevelSpec, field: string): TopLevelSpec {
+  const layered = spec as TopLevelSpec & { layer: unknown[] };
+  return {
+    ...layered,
+    layer: [
+      ...layered.layer,
+      {
+        mark: { type: "line", strokeDash: [6, 3], color: "#d62728" },
+        encoding: {
+          x: { field: "step", type: "quantitative" },
+          y: { field, type: "quantitative", title: `reward (mean of the last ${TREND_WINDOW} steps)` },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
 export interface RenderedChart {
   id: string;
   title: string;
@@ -63,21 +89,25 @@ export interface RenderedChart {
 export async function renderCharts(data: ReportData): Promise<RenderedChart[]> {
   const charts: Array<{ id: string; title: string; spec: TopLevelSpec }> = [];
   const rows = [...data.training.sft, ...data.training.grpo].map((r) => ({ ...r }));
-  const grpo = data.training.grpo.map((r) => ({
+  const grpo = data.training.grpo.map((r, i, all) => ({
     ...r,
     rewardLow: (r.rewardMean ?? 0) - (r.rewardStd ?? 0),
     rewardHigh: (r.rewardMean ?? 0) + (r.rewardStd ?? 0),
+    rewardTrend: trailingMean(all.slice(Math.max(0, i - TREND_WINDOW + 1), i + 1).map((x) => x.rewardMean)),
   }));
   const has = (key: keyof (typeof rows)[number], list: ReadonlyArray<Record<string, unknown>> = rows) =>
     list.some((r) => typeof r[key] === "number");
   if (grpo.length && has("rewardMean", grpo)) {
     charts.push({
       id: "reward",
-      title: "Reward (mean ± std per step)",
-      spec: lineChart("Reward", grpo as never, "rewardMean", "reward", {
-        lower: "rewardLow",
-        upper: "rewardHigh",
-      }),
+      title: `Reward (mean ± std per step; dashed: mean of the last ${TREND_WINDOW} steps)`,
+      spec: withTrend(
+        lineChart("Reward", grpo as never, "rewardMean", "reward", {
+          lower: "rewardLow",
+          upper: "rewardHigh",
+        }),
+        "rewardTrend",
+      ),
     });
   }
   if (data.training.heldout.length) {

@@ -51,7 +51,7 @@ section{background:#fff;border-radius:8px;padding:16px 24px;margin:20px 0;box-sh
 h2{font-size:18px;margin:0 0 12px}table{border-collapse:collapse;width:100%;margin:8px 0}
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e4e7ec}th{background:#f0f2f5;font-weight:600}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.chart{flex:1 1 420px;margin:0}.big{font-size:32px;font-weight:700}
-.missing{color:#8a94a6;font-style:italic}pre{background:#f0f2f5;padding:12px;overflow:auto;font-size:12px}
+.missing{color:#8a94a6;font-style:italic}.note{background:#fff6e0;border-left:4px solid #e0a800;padding:8px 12px}pre{background:#f0f2f5;padding:12px;overflow:auto;font-size:12px}
 `;
 
 function heldoutText(data: ReportData): string {
@@ -100,16 +100,21 @@ export function renderReportHtml(data: ReportData, charts: readonly RenderedChar
           .map(chart)
           .join("")}</div>`
       : missing("No training metrics in this run.");
+  const oracle = data.stages.find((s) => s.name === "agentless")?.summary?.localizedBy === "oracle";
+  const oracleNote = oracle
+    ? `<p class="note"><strong>Oracle localization:</strong> Agentless Mini was given the gold patch's files instead of the policy's choice (SWE-bench's oracle retrieval setting), so repair and selection are measured on their own. These are not Agentless results.</p>`
+    : "";
   const ev = data.evaluation;
   const evaluation = ev
-    ? `<p class="big">${pct(ev.resolvedRate)} resolved</p><p>${ev.report.resolved_instances} of ${ev.report.total_instances} tasks resolved (${ev.report.submitted_instances} submitted); ${ev.report.unresolved_instances} unresolved, ${ev.report.empty_patch_instances} empty patches, ${ev.report.error_instances} errors.</p>${table(
+    ? `${oracleNote}<p class="big">${pct(ev.resolvedRate)} resolved</p><p>${ev.report.resolved_instances} of ${ev.report.total_instances} tasks resolved (${ev.report.submitted_instances} submitted); ${ev.report.unresolved_instances} unresolved, ${ev.report.empty_patch_instances} empty patches, ${ev.report.error_instances} errors.</p>${table(
         ["repository", "resolved", "total", "rate"],
         ev.perRepository.map((r) => [r.repo, r.resolved, r.total, pct(r.total ? r.resolved / r.total : 0)]),
       )}`
     : missing("No SWE-bench evaluation in this run.");
   const loc = data.localization;
   const localization = loc
-    ? table(
+    ? oracleNote +
+      table(
         ["instances", "all gold files found", "any found", "none found"],
         [
           [

@@ -19,6 +19,11 @@ const AgentlessOptions = z.strictObject({
   tests: z.number().int().min(0).default(2),
   /** Localization samples (views of the tree); absent: min(samples, 4). */
   localizationSamples: z.number().int().positive().optional(),
+  /**
+   * `policy`: the policy localizes (Agentless). `oracle`: the gold patch's files, an ablation (SWE-bench's
+   * oracle retrieval) that lets a policy trained only on repair show its repairs; the report says which.
+   */
+  localization: z.enum(["policy", "oracle"]).default("policy"),
   /** Files kept by localization. */
   maxFiles: z.number().int().positive().default(3),
   /** Completion budget per sample, in tokens. */
@@ -92,6 +97,7 @@ export const agentlessStage: Stage = {
         tests: options.tests,
         regression: options.regression,
         ...(options.localizationSamples ? { localizationSamples: options.localizationSamples } : {}),
+        localization: options.localization,
         maxFiles: options.maxFiles,
         maxTokens: options.maxTokens,
         ...promptBudget(options, maxPositions),
@@ -107,6 +113,7 @@ export const agentlessStage: Stage = {
       });
       // runAgentless leaves all_preds.jsonl, localization.json, stages.json and summary.json in its directory.
       return {
+        localizedBy: options.localization,
         localization: run.localization,
         localized: run.counts.localize.localized,
         repairSamples: run.counts.repair.samples,
