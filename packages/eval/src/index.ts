@@ -19,7 +19,7 @@ export {
   localizationView,
   type PromptBudget,
 } from "./agentless/prompts.js";
-export { isValidPython, normalizePython } from "./agentless/python-syntax.js";
+export { isValidPython, normalizePython, pythonParser } from "./agentless/python-syntax.js";
 export { countRegressions, passingTests, type TestStatusMap } from "./agentless/regression.js";
 export { answerOf, type RepairOutcome, RepairStatus, repairCandidate } from "./agentless/repair.js";
 export {

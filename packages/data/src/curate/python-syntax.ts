@@ -1,20 +1,5 @@
-import { createRequire } from "node:module";
-import { Language, type Node, Parser } from "web-tree-sitter";
-
-let parserPromise: Promise<Parser> | null = null;
-
-/** One shared tree-sitter parser for Python, loaded once from tree-sitter-python's shipped .wasm. */
-function pythonParser(): Promise<Parser> {
-  parserPromise ??= (async () => {
-    const require = createRequire(import.meta.url);
-    await Parser.init();
-    const language = await Language.load(require.resolve("tree-sitter-python/tree-sitter-python.wasm"));
-    const parser = new Parser();
-    parser.setLanguage(language);
-    return parser;
-  })();
-  return parserPromise;
-}
+import { pythonParser } from "@swerl/eval";
+import type { Node } from "web-tree-sitter";
 
 /** What the relevant-file ranker reads from a Python module. */
 export interface PythonOutline {
