@@ -95,7 +95,8 @@ describe("swerl train --config (local engine)", () => {
         sft: { steps: 2, batchSize: 1, heldout: { maxTokens: 4 } },
         grpo: {
           steps: 1,
-          grpo: { promptsPerBatch: 1, rolloutsPerPrompt: 2 },
+          // A random model's samples all score -1: keep the group so the step trains and reports KL.
+          grpo: { promptsPerBatch: 1, rolloutsPerPrompt: 2, equalRewardGroups: "keep" },
           sampling: { maxTokens: 4 },
           heldout: { maxTokens: 4 },
         },
