@@ -164,10 +164,10 @@ export async function trainLocal(options: TrainLocalOptions): Promise<TrainLocal
   const positions = LlamaConfig.parse(
     JSON.parse(await readFile(join(baseModelDir, "config.json"), "utf8")),
   ).max_position_embeddings;
-  const responseRoom = config.grpo ? config.grpo.sampling.maxTokens : 256;
-  const budget = {
-    maxPromptTokens: config.maxPromptTokens ?? Math.max(1, positions - responseRoom - 64),
-  };
+  // (An SFT-only call, e.g. the pipeline's SFT stage, assumes the default GRPO length, so a later GRPO
+  // call sees the same prompts.)
+  const responseRoom = config.grpo ? config.grpo.sampling.maxTokens : LOCAL_GRPO_DEFAULTS.sampling.maxTokens;
+  const budget = config.maxPromptTokens ?? Math.max(1, positions - responseRoom - 64);
   let modelDir = baseModelDir;
   let sft: TrainingRunResult | null = null;
   let grpo: TrainingRunResult | null = null;
@@ -176,7 +176,7 @@ export async function trainLocal(options: TrainLocalOptions): Promise<TrainLocal
       ...common,
       modelDir,
       outDir: join(options.outDir, "sft"),
-      config: { ...config.sft, ...budget },
+      config: { ...config.sft, maxPromptTokens: config.sft.maxPromptTokens ?? budget },
     });
     modelDir = sft.modelDir;
   }
@@ -185,7 +185,7 @@ export async function trainLocal(options: TrainLocalOptions): Promise<TrainLocal
       ...common,
       modelDir,
       outDir: join(options.outDir, "grpo"),
-      config: { ...config.grpo, ...budget },
+      config: { ...config.grpo, maxPromptTokens: config.grpo.maxPromptTokens ?? budget },
     });
     modelDir = grpo.modelDir;
   }
