@@ -12,6 +12,7 @@ import {
 } from "@swerl/eval";
 import type { Command } from "commander";
 import { z } from "zod";
+import { evaluationProgress } from "../evaluation-progress.js";
 import { openPolicy, PolicySpec } from "../policy-spec.js";
 import { type Progress, startProgress } from "../progress.js";
 import { parseOptions, UsageError } from "../usage-error.js";
@@ -217,7 +218,9 @@ Examples:
       process.stdout.write(`predictions: ${run.predictionsPath}\n`);
       if (!options.eval) return;
       const executor = new LocalExecutor({ reposDir: options.repos, environments });
-      let progress: Progress | undefined;
+      const progress = evaluationProgress((total) =>
+        startProgress({ label: "eval", total, unit: "instances" }),
+      );
       try {
         const evaluation = await runEvaluation({
           dataset: options.dataset,
@@ -228,24 +231,15 @@ Examples:
           instanceIds: options.instanceIds,
           timeoutMs: options.timeout * 1000,
           harness: options.harness,
-          onProgress: (p) => {
-            progress ??= startProgress({ label: "eval", total: p.total, unit: "instances" });
-            progress.tick(1, {
-              resolved: p.resolved,
-              unresolved: p.unresolved,
-              empty: p.emptyPatch,
-              error: p.error,
-            });
-          },
+          onProgress: progress.onProgress,
         });
-        progress?.stop();
-        progress = undefined;
+        progress.stop();
         const r = evaluation.report;
         process.stdout.write(
           `eval: ${r.resolved_instances}/${r.total_instances} resolved (${percent(r.resolved_instances, r.total_instances)}), ${r.unresolved_instances} unresolved, ${r.empty_patch_instances} empty, ${r.error_instances} errors\nreport: ${evaluation.reportPath}\n`,
         );
       } finally {
-        progress?.stop();
+        progress.stop();
         await executor.close();
       }
     });

@@ -8,6 +8,7 @@ import {
 } from "@swerl/eval";
 import type { Command } from "commander";
 import { z } from "zod";
+import { evaluationProgress } from "../evaluation-progress.js";
 import { startProgress } from "../progress.js";
 import { parseOptions, UsageError } from "../usage-error.js";
 
@@ -97,7 +98,9 @@ Examples:
         concurrency: options.workers,
         environments,
       });
-      let progress: ReturnType<typeof startProgress> | undefined;
+      const progress = evaluationProgress((total) =>
+        startProgress({ label: "eval", total, unit: "instances" }),
+      );
       try {
         const run = await runEvaluation({
           dataset: options.dataset,
@@ -110,23 +113,15 @@ Examples:
           repo: options.repo,
           timeoutMs: options.timeout * 1000,
           harness: options.harness,
-          onProgress: (p) => {
-            progress ??= startProgress({ label: "eval", total: p.total, unit: "instances" });
-            progress.tick(1, {
-              resolved: p.resolved,
-              unresolved: p.unresolved,
-              empty: p.emptyPatch,
-              error: p.error,
-            });
-          },
+          onProgress: progress.onProgress,
         });
-        progress?.stop();
+        progress.stop();
         const r = run.report;
         process.stdout.write(
           `${r.resolved_instances}/${r.total_instances} resolved, ${r.unresolved_instances} unresolved, ${r.empty_patch_instances} empty, ${r.error_instances} errors\nreport: ${run.reportPath}\n`,
         );
       } finally {
-        progress?.stop();
+        progress.stop();
         await executor.close();
       }
     });

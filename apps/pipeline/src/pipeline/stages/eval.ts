@@ -2,6 +2,7 @@ import { copyFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LocalExecutor, RepositoryTestSpec, registerRepositorySpec, runEvaluation } from "@swerl/eval";
 import { z } from "zod";
+import { evaluationProgress } from "../../evaluation-progress.js";
 import type { Stage, StageContext } from "../stage.js";
 import { PREDICTIONS_FILE } from "./agentless.js";
 import { WORLD_DIR } from "./demo.js";
@@ -36,7 +37,7 @@ async function grade(
   runId: string,
 ) {
   const dataset = join(context.input("tasks"), TASKS_FILE);
-  let bar: ReturnType<StageContext["progress"]> | undefined;
+  const progress = evaluationProgress((total) => context.progress(runId, total, "instances"));
   try {
     return await runEvaluation({
       dataset,
@@ -47,13 +48,10 @@ async function grade(
       workers: options.workers,
       timeoutMs: options.timeoutSeconds * 1000,
       harness: options.harness,
-      onProgress: (p) => {
-        bar ??= context.progress(runId, p.total, "instances");
-        bar.tick(1, { resolved: p.resolved, unresolved: p.unresolved, empty: p.emptyPatch, error: p.error });
-      },
+      onProgress: progress.onProgress,
     });
   } finally {
-    bar?.stop();
+    progress.stop();
   }
 }
 

@@ -54,16 +54,19 @@ export const mineStage: Stage = {
         done = p.done;
       }
     };
+    const common = {
+      reposDir,
+      outDir: context.dir,
+      ...(shard ? { shard } : {}),
+      cloneConcurrency: options.cloneConcurrency,
+      onProgress,
+      signal: context.signal,
+    };
     try {
       if (options.source === "gharchive") {
         const summary = await minePullRequests({
           gharchive: options.gharchive ?? [join(world, "gharchive")],
-          reposDir,
-          outDir: context.dir,
-          shard,
-          cloneConcurrency: options.cloneConcurrency,
-          onProgress,
-          signal: context.signal,
+          ...common,
         });
         return { source: "gharchive", ...summaryNumbers(summary) };
       }
@@ -86,12 +89,7 @@ export const mineStage: Stage = {
               context.log(`skipped: ${error.message}`);
             },
           },
-          reposDir,
-          outDir: context.dir,
-          shard,
-          cloneConcurrency: options.cloneConcurrency,
-          onProgress,
-          signal: context.signal,
+          ...common,
         });
         return {
           source: "graphql",
