@@ -30,15 +30,15 @@ export const presets: Record<RunConfig["preset"], PipelineConfigInput> = {
       // One unmodified file beside the changed ones keeps prompts near 550 tokens for the small model.
       curate: { config: { relevantFiles: { maxRelevantFiles: 1 } } },
       // Demo-world oracle responses are 160-180 tokens: sampling budgets leave room for all of them.
-      sft: { sft: { steps: 120, batchSize: 4, heldout: { every: 30, maxTokens: 224 } } },
+      sft: { sft: { steps: 100, batchSize: 4, heldout: { every: 25, maxTokens: 224 } } },
       // A tenth of the trainer's default learning rate: at 1e-3 GRPO drifted (KL 0.2) and lost every
       // held-out answer SFT had made valid; at 1e-4 it stayed within one instance of SFT's (KL 0.02).
       grpo: {
         grpo: {
-          steps: 20,
+          steps: 12,
           grpo: { constantNormalizer: 224, optimizer: { learningRate: 1e-4 } },
           sampling: { maxTokens: 224 },
-          heldout: { every: 10, maxTokens: 224 },
+          heldout: { every: 6, maxTokens: 224 },
         },
       },
       // The small policy is trained on repair only and cannot localize: the demo gives Agentless Mini the
