@@ -72,7 +72,7 @@ function withTrend(spec: TopLevelSpec, field: string): TopLevelSpec {
         mark: { type: "line", strokeDash: [6, 3], color: "#d62728" },
         encoding: {
           x: { field: "step", type: "quantitative" },
-          y: { field, type: "quantitative", title: `reward (mean of the last ${TREND_WINDOW} steps)` },
+          y: { field, type: "quantitative", title: "reward" },
         },
       },
     ],
