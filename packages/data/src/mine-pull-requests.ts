@@ -11,6 +11,7 @@ import { type GithubSnapshotsOptions, githubSnapshots } from "./github/client.js
 import type { GithubError } from "./github/errors.js";
 import type { RepositorySnapshot, SnapshotComment, SnapshotPullRequest } from "./github/snapshot.js";
 import { findIssueLinks } from "./issue-links.js";
+import { mapLimited } from "./map-limited.js";
 import { RepositoryCache } from "./repository-cache.js";
 
 /** One problem met while mining, as written to `errors.jsonl`; the run goes on past every one. */
@@ -173,24 +174,6 @@ function linkIssues(
     else add(link.number, link.url ? "url" : "keyword");
   }
   return { linked, unresolved };
-}
-
-/** Runs `task` over `items` with at most `limit` at once; results in input order. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 interface RepositoryResult {

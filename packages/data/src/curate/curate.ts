@@ -21,6 +21,7 @@ import {
 } from "../decontamination.js";
 import { GitObjectReader } from "../git-object-reader.js";
 import { GitRepository } from "../git-repository.js";
+import { mapLimited } from "../map-limited.js";
 import { MiningError } from "../mine-pull-requests.js";
 import { patchKey } from "../patch-dedup.js";
 import { FilterConfig, noiseReason } from "../pr-filters.js";
@@ -265,24 +266,6 @@ async function readMiningErrors(file: string): Promise<MiningError[]> {
     out.push(parsed.data);
   }
   return out;
-}
-
-/** Runs `task` over `items` with at most `limit` at once; results in input order. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** A repository being curated: git for diffs, one long-lived object reader for everything else. */
