@@ -7,18 +7,13 @@ import { createModel, ReplayPolicy, type RunningPolicyServer, startPolicyServer 
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../program.js";
 import { captureOutput } from "../testing/capture-output.js";
+import { git } from "../testing/git.js";
 
 const root = mkdtempSync(path.join(tmpdir(), "swerl-cli-agentless-"));
 afterEach(() => {
   vi.restoreAllMocks();
   process.exitCode = undefined;
 });
-
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], {
-    cwd,
-    encoding: "utf8",
-  }).trim();
 
 const ISSUE_M = "f() should return 2 but returns 1";
 const ISSUE_N = "g() should return 'b' but returns 'a'";

@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../program.js";
 import { captureOutput } from "../testing/capture-output.js";
+import { git } from "../testing/git.js";
 
 const root = mkdtempSync(path.join(tmpdir(), "swerl-cli-eval-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -12,12 +13,6 @@ afterEach(() => {
   vi.restoreAllMocks();
   process.exitCode = undefined;
 });
-
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], {
-    cwd,
-    encoding: "utf8",
-  }).trim();
 
 describe("swerl eval", () => {
   it("exits 2 naming the flag on a bad --workers", async () => {
