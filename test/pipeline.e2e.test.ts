@@ -124,6 +124,7 @@ describe("swerl pipeline on the demo preset", () => {
     const taskIds = new Set(tasks.map((t) => t.instance_id));
     expect(instances.length).toBeGreaterThan(0);
     expect(instances.filter((i) => taskIds.has(i.instanceId))).toEqual([]);
+    expect(new Set(instances.map((i) => i.provenance.source))).toEqual(new Set(["demo"]));
     const sftMetrics = await lines(join(runDir, "sft", "metrics.jsonl"));
     expect(sftMetrics.map((m) => m.step)).toEqual([1, 2, 3, 4]);
     const grpoMetrics = await lines(join(runDir, "grpo", "metrics.jsonl"));

@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { runAgentless } from "@swerl/eval";
-import { exportOnnx } from "@swerl/rollout";
 import { z } from "zod";
 import { openPolicy, PolicySpec } from "../../policy-spec.js";
 import { ConfigError } from "../config.js";
@@ -63,8 +62,6 @@ async function stagePolicy(context: StageContext, options: z.output<typeof Agent
       "pipeline config",
       `stages.agentless.policy: the grpo stage left no local model in ${modelDir} (it prepared a run for an external engine); serve the trained checkpoint with an OpenAI-compatible server and set stages.agentless.policy to openai:URL`,
     );
-  // The trainer leaves weights (safetensors); the rollout engine runs them as an ONNX graph.
-  await exportOnnx(modelDir);
   return openPolicy({ spec: `onnx:${modelDir}`, model: name, batchSize: options.samples });
 }
 

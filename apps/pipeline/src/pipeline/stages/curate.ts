@@ -4,14 +4,16 @@ import { join } from "node:path";
 import { CurateConfig, curatePullRequests, instanceIdOf } from "@swerl/data";
 import { MinedPullRequest, readRecords, SweBenchInstance } from "@swerl/schema";
 import { z } from "zod";
-import type { Stage } from "../stage.js";
+import { readManifest } from "../manifest.js";
+import type { Stage, StageContext } from "../stage.js";
 import { WORLD_DIR } from "./demo.js";
-import { stageOptions } from "./stage-options.js";
+import { stageOptions, validateSection } from "./stage-options.js";
 import { TASKS_FILE } from "./tasks.js";
 
 const CurateStageOptions = z.strictObject({
   /** The curation rules (filters, bug-fix classifier, dedup, decontamination, relevant files). */
-  config: CurateConfig.partial().optional(),
+  // Kept as written (defaults not filled in) so that what it leaves out can be derived below.
+  config: z.record(z.string(), z.unknown()).default({}),
   /** Where repositories are cloned from; absent: the demo world's `repos/`. */
   repos: z.string().optional(),
 });
@@ -19,14 +21,22 @@ const CurateStageOptions = z.strictObject({
 /** The RL instances the curate stage writes, relative to its directory. */
 export const INSTANCES_FILE = "rl-instances.jsonl";
 
+async function minedFromDemoWorld(context: StageContext): Promise<boolean> {
+  const manifest = await readManifest(context.input("mine"));
+  return manifest?.summary?.demoWorld === true;
+}
+
 export const curateStage: Stage = {
   name: "curate",
   description:
     "filter, classify, deduplicate and decontaminate into RL instances (evaluation tasks held out)",
   after: ["demo", "mine", "tasks"],
-  version: "1",
+  version: "2",
   async run(context) {
     const options = stageOptions(CurateStageOptions, context, "curate");
+    // Instances mined from the demo world say so in their provenance; real sources are GitHub's.
+    const source = (await minedFromDemoWorld(context)) ? "demo" : "github";
+    const config = validateSection(CurateConfig, { source, ...options.config }, "stages.curate.config");
     const world = join(context.input("demo"), WORLD_DIR);
     // The evaluation tasks never become training instances.
     const heldOut = new Set<string>();
@@ -53,7 +63,7 @@ export const curateStage: Stage = {
         miningErrorsFile: join(context.input("mine"), "errors.jsonl"),
         reposDir: options.repos ?? join(world, "repos"),
         outDir: context.dir,
-        config: { source: "demo", ...options.config },
+        config,
         signal: context.signal,
         onProgress: (p) => {
           bar.tick(p.read - read, { instances: p.instances, dropped: p.dropped });

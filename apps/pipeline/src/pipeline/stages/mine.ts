@@ -32,7 +32,7 @@ export const mineStage: Stage = {
   name: "mine",
   description: "mine merged pull requests linked to issues",
   after: ["demo"],
-  version: "1",
+  version: "2",
   async run(context) {
     const options = stageOptions(MineOptions, context, "mine");
     const world = join(context.input("demo"), WORLD_DIR);
@@ -68,7 +68,7 @@ export const mineStage: Stage = {
           gharchive: options.gharchive ?? [join(world, "gharchive")],
           ...common,
         });
-        return { source: "gharchive", ...summaryNumbers(summary) };
+        return { source: "gharchive", demoWorld: !options.gharchive, ...summaryNumbers(summary) };
       }
       const local = options.graphqlUrl
         ? null
@@ -93,6 +93,7 @@ export const mineStage: Stage = {
         });
         return {
           source: "graphql",
+          demoWorld: !options.graphqlUrl,
           ...summaryNumbers(summary),
           graphqlRequests: local?.stats.requests ?? null,
           graphqlCost: local?.stats.cost ?? null,

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { exportOnnx } from "@swerl/rollout";
 import { RlInstance, readRecords, SwerlError } from "@swerl/schema";
 import {
   createDefaultModel,
@@ -160,7 +161,7 @@ export const grpoStage: Stage = {
   name: "grpo",
   description: "reinforce the SFT policy with GRPO on the SWE-RL reward",
   after: ["sft"],
-  version: "1",
+  version: "2",
   async run(context) {
     const options = stageOptions(GrpoStageOptions, context, "grpo");
     const sft = context.input("sft");
@@ -206,7 +207,11 @@ export const grpoStage: Stage = {
         onProgress: progress.onProgress,
         signal: context.signal,
       });
-      return phaseSummary(run);
+      const summary = phaseSummary(run);
+      // The rollout engine runs the trained weights as an ONNX graph: exported here, inside this
+      // stage's own outputs, so later stages only read it.
+      await exportOnnx(join(context.dir, MODEL_DIR));
+      return summary;
     } finally {
       progress.stop();
     }
