@@ -1,4 +1,4 @@
-import { pythonParser } from "@swerl/eval";
+import { pythonParser } from "../python/python-parser.js";
 import type { Node } from "web-tree-sitter";
 
 /** What the relevant-file ranker reads from a Python module. */

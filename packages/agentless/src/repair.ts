@@ -1,7 +1,7 @@
+import { isValidPython, normalizePython } from "@swerl/data";
 import { applySearchReplace, extractThoughtSolution, FormatError, parseSearchReplace } from "@swerl/reward";
 import { z } from "zod";
 import { gitPatch } from "./git-patch.js";
-import { isValidPython, normalizePython } from "./python-syntax.js";
 
 /** What became of one repair sample, in pipeline order; only `ok` yields a non-empty patch. */
 export const RepairStatus = z.enum([

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { LocalExecutor, registerRepositorySpec, runEvaluation } from "@swerl/eval";
 import {
   OpenAIPolicy,
   type Policy,
@@ -11,9 +12,10 @@ import {
 } from "@swerl/rollout";
 import { Prediction, readAllRecords, type SweBenchInstanceInput } from "@swerl/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalExecutor } from "../executors/local-executor.js";
-import { runEvaluation } from "../harness/run-evaluation.js";
-import { type InstanceTrace, runAgentless } from "./run-agentless.js";
+import type { AgentlessConfigInput } from "./config.js";
+import type { AgentlessRuntime } from "./context.js";
+import type { InstanceTrace } from "./records.js";
+import { runAgentless } from "./run-agentless.js";
 
 const ADD_ISSUE = "add() subtracts instead of adding: add(2, 3) gives -1";
 const SHOUT_ISSUE = "shout() should upper-case its argument but lower-cases it";
@@ -205,6 +207,15 @@ const served: Policy = {
 };
 
 let dir: string;
+
+/** One call's config and runtime objects together; the benchmark's specs file unless another is named. */
+function agentless({
+  policy,
+  onProgress,
+  ...config
+}: Omit<AgentlessConfigInput, "specsFile"> & AgentlessRuntime & { specsFile?: string }) {
+  return runAgentless({ specsFile: join(dir, "test-specs.json"), ...config }, { policy, onProgress });
+}
 let server: RunningPolicyServer;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "swerl-agentless-"));
@@ -218,14 +229,14 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     const policy = await OpenAIPolicy.connect({ baseUrl: server.url });
     const outDir = join(dir, "agentless");
     const stagesSeen: string[] = [];
-    const run = await runAgentless({
+    const run = await agentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
       specsFile: join(dir, "test-specs.json"),
       policy,
       outDir,
-      samples: 6,
-      tests: 2,
+      numSamples: 6,
+      numTests: 2,
       onProgress: (p) => {
         if (p.phase !== "instance") stagesSeen.push(`${p.stage}:${p.phase}`);
       },
@@ -345,6 +356,9 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     expect(predictions[0]!.model_patch).toContain("+    return a + b\n");
     expect(predictions[1]!.model_patch).toContain("+LIMIT = 20\n");
     const executor = new LocalExecutor({ reposDir: join(dir, "repos") });
+    // the harness reads its specs from its registry (Agentless takes them explicitly)
+    for (const [repo, spec] of Object.entries(JSON.parse(await readFile(join(dir, "test-specs.json"), "utf8"))))
+      registerRepositorySpec(repo, spec as Parameters<typeof registerRepositorySpec>[1]);
     try {
       const evaluation = await runEvaluation({
         dataset: join(dir, "bench.jsonl"),
@@ -361,13 +375,13 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
 
     // resume: nothing is asked of the policy again
     const before = replay.hits.reduce((a, b) => a + b, 0);
-    const again = await runAgentless({
+    const again = await agentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
       policy,
       outDir,
-      samples: 6,
-      tests: 2,
+      numSamples: 6,
+      numTests: 2,
     });
     expect(again.resumed).toBe(2);
     expect(again.stages).toEqual(run.stages);
@@ -376,13 +390,13 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
 
     // resume per stage: a lost regression file reruns only that stage of that instance (no policy call) ...
     await rm(join(outDir, "instances", "demo__calc-2", "regression.json"));
-    const third = await runAgentless({
+    const third = await agentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
       policy,
       outDir,
-      samples: 6,
-      tests: 2,
+      numSamples: 6,
+      numTests: 2,
     });
     expect(third.stageStatus).toMatchObject({
       localize: { ran: 0, resumed: 2 },
@@ -396,13 +410,13 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(before);
     // ... and a lost reproduce file asks the policy for the tests again and reruns what depends on them
     await rm(join(outDir, "instances", "demo__calc-1", "reproduce.json"));
-    const fourth = await runAgentless({
+    const fourth = await agentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
       policy,
       outDir,
-      samples: 6,
-      tests: 2,
+      numSamples: 6,
+      numTests: 2,
     });
     expect(fourth.stageStatus).toMatchObject({
       repair: { ran: 0, resumed: 2 },
@@ -413,13 +427,13 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(before + 1);
     // a changed configuration recomputes from the first stage it affects: no tests changes no localization or repair
     const asked = replay.hits.reduce((a, b) => a + b, 0);
-    const fewer = await runAgentless({
+    const fewer = await agentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
       policy,
       outDir,
-      samples: 6,
-      tests: 0,
+      numSamples: 6,
+      numTests: 0,
       regression: false,
     });
     expect(fewer.stageStatus.localize).toEqual({ ran: 0, resumed: 2, skipped: 0 });
@@ -428,13 +442,13 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     expect(fewer.stageStatus.regression).toEqual({ ran: 0, resumed: 0, skipped: 2 });
     expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(asked);
     // another sampling temperature is another localization
-    const hotter = await runAgentless({
+    const hotter = await agentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
       policy,
       outDir,
-      samples: 6,
-      tests: 0,
+      numSamples: 6,
+      numTests: 0,
       regression: false,
       temperature: 0.5,
     });
@@ -446,14 +460,14 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
   it("with oracle localization takes the gold patch's files without asking the policy, and repairs them", async () => {
     const policy = await OpenAIPolicy.connect({ baseUrl: server.url });
     requests.length = 0;
-    const run = await runAgentless({
+    const run = await agentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
       specsFile: join(dir, "test-specs.json"),
       policy,
       outDir: join(dir, "agentless-oracle"),
-      samples: 6,
-      tests: 0,
+      numSamples: 6,
+      numTests: 0,
       localization: "oracle",
     });
     expect(requests.some((r) => r.prompt.includes("Decide which files must be edited"))).toBe(false);

@@ -1,0 +1,149 @@
+import { Prediction } from "@swerl/schema";
+import { z } from "zod";
+import { LocalizationOutcome } from "./localization.js";
+import { RepairStatus } from "./repair.js";
+import { ReproductionVerdict } from "./reproduction.js";
+import { RepairCandidate } from "./rerank.js";
+
+/** Candidate counts per stage for one instance, as `stages.json` lists them. */
+export const InstanceStages = z.object({
+  instanceId: z.string(),
+  localization: z.object({
+    samples: z.number().int(),
+    shownFiles: z.number().int(),
+    droppedFiles: z.number().int(),
+    files: z.array(z.string()),
+    goldFiles: z.array(z.string()),
+    outcome: LocalizationOutcome,
+  }),
+  repair: z.object({
+    samples: z.number().int(),
+    promptTokens: z.number().int().nullable(),
+    droppedFiles: z.array(z.string()),
+    byStatus: z.record(RepairStatus, z.number().int()),
+    nonEmpty: z.number().int(),
+    unique: z.number().int(),
+  }),
+  reproduction: z
+    .object({
+      samples: z.number().int(),
+      extracted: z.number().int(),
+      reproducing: z.number().int(),
+      selected: z.array(z.number().int()),
+    })
+    .nullable(),
+  regression: z
+    .object({
+      suite: z.number().int(),
+      candidatesTested: z.number().int(),
+      withoutRegressions: z.number().int(),
+    })
+    .nullable(),
+  rerank: z.object({ chosen: z.number().int().nullable(), decidedBy: z.string() }),
+  /** Why the instance has no candidates or no tests (prompt over budget, no spec), when that happened. */
+  note: z.string().optional(),
+});
+export type InstanceStages = z.infer<typeof InstanceStages>;
+
+/** One repair sample: the candidate, what became of it, and the response it came from. */
+export const RepairedSample = RepairCandidate.extend({
+  status: RepairStatus,
+  detail: z.string().optional(),
+  response: z.string(),
+});
+export type RepairedSample = z.infer<typeof RepairedSample>;
+
+/** What the localize stage leaves in `instances/<id>/localize.json`. */
+export const LocalizeRecord = z.object({
+  config: z.string(),
+  views: z.array(z.string()),
+  responses: z.array(z.string()),
+  /** The merged localization: real paths, most voted first. */
+  files: z.array(z.string()),
+  shownFiles: z.number().int(),
+  droppedFiles: z.array(z.string()),
+  goldFiles: z.array(z.string()),
+  outcome: LocalizationOutcome,
+  note: z.string().optional(),
+});
+export type LocalizeRecord = z.infer<typeof LocalizeRecord>;
+
+/** What the repair stage leaves in `instances/<id>/repair.json`. */
+export const RepairRecord = z.object({
+  config: z.string(),
+  shownFiles: z.array(z.string()),
+  promptTokens: z.number().int().nullable(),
+  droppedFiles: z.array(z.string()),
+  candidates: z.array(RepairedSample),
+  note: z.string().optional(),
+});
+export type RepairRecord = z.infer<typeof RepairRecord>;
+
+/** What the reproduce stage leaves in `instances/<id>/reproduce.json` (`ran: false` when it had nothing to do). */
+export const ReproduceRecord = z.object({
+  config: z.string(),
+  ran: z.boolean(),
+  tests: z.array(
+    z.object({
+      sample: z.number().int(),
+      script: z.string().nullable(),
+      onOriginal: ReproductionVerdict.nullable(),
+    }),
+  ),
+  /** Samples of the selected tests: reproducing on the original code, most agreed-upon. */
+  selected: z.array(z.number().int()),
+  note: z.string().optional(),
+});
+export type ReproduceRecord = z.infer<typeof ReproduceRecord>;
+
+/** What the regression stage leaves in `instances/<id>/regression.json`: the suite and each distinct candidate's results. */
+export const RegressionRecord = z.object({
+  config: z.string(),
+  ran: z.boolean(),
+  suite: z.array(z.string()).nullable(),
+  results: z.array(
+    z.object({
+      normalizedKey: z.string(),
+      regressions: z.number().int().nullable(),
+      reproductionPasses: z.number().int().nullable(),
+    }),
+  ),
+  note: z.string().optional(),
+});
+export type RegressionRecord = z.infer<typeof RegressionRecord>;
+
+/** Everything one instance did, written to `instances/<id>.json` by the rerank stage. */
+export const InstanceTrace = z.object({
+  instanceId: z.string(),
+  model: z.string(),
+  config: z.string(),
+  stages: InstanceStages,
+  localization: z.object({
+    views: z.array(z.string()),
+    responses: z.array(z.string()),
+    droppedFiles: z.array(z.string()),
+  }),
+  repair: z.object({ shownFiles: z.array(z.string()), candidates: z.array(RepairedSample) }),
+  reproduction: z.array(
+    z.object({
+      sample: z.number().int(),
+      script: z.string().nullable(),
+      onOriginal: ReproductionVerdict.nullable(),
+    }),
+  ),
+  regressionSuite: z.array(z.string()).nullable(),
+  decision: z.object({
+    chosen: z.number().int().nullable(),
+    decidedBy: z.string(),
+    scores: z.array(
+      z.object({
+        sample: z.number(),
+        regressions: z.number(),
+        reproductionPasses: z.number(),
+        votes: z.number(),
+      }),
+    ),
+  }),
+  prediction: Prediction,
+});
+export type InstanceTrace = z.infer<typeof InstanceTrace>;
