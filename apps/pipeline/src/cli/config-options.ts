@@ -226,7 +226,7 @@ function placeholderOf(leaf: Leaf): string {
 }
 
 function showDefault(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value === false) return undefined;
   if (Array.isArray(value)) return value.length ? value.join(",") : undefined;
   if (typeof value === "object") return undefined;
   return String(value);

@@ -15,7 +15,6 @@ const HAND_WRITTEN: Record<string, string> = {
   demo: "DemoWorldConfig pending",
   eval: "EvaluationConfig pending",
   mine: "MineConfig pending",
-  pipeline: "PipelineConfig pending",
   reward: "reward batch config pending",
   rollout: "RolloutConfig pending",
   "serve-policy": "PolicyServerConfig pending",
