@@ -43,23 +43,64 @@ export const AgentlessConfig = z.object({
   localization: z
     .enum(["policy", "oracle"])
     .default("policy")
-    .describe("policy (Agentless), or oracle: the gold patch's files (an ablation that isolates repair)"),
-  maxFiles: z.number().int().positive().default(3).describe("files kept by localization"),
+    .describe("policy (Agentless), or oracle: the gold patch's files (an ablation)"),
+  locFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("localize from a file: an official loc.jsonl or the published ground-truth localization file"),
+  patchFolder: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("repair from an official repair folder: its output.jsonl generations instead of sampling"),
+  maxFiles: z.number().int().positive().default(5).describe("files kept by localization (official: 5)"),
   maxInputTokens: z
     .number()
     .int()
     .positive()
-    .default(16_384)
-    .describe("prompt budget in tokens (less when the policy's context is shorter)"),
-  maxTokens: z.number().int().positive().default(1024).describe("completion budget per sample, in tokens"),
+    .default(60_000)
+    .describe("prompt budget in tokens, lowered to fit the policy's context"),
+  maxTokens: z.number().int().positive().default(4096).describe("completion budget per sample, in tokens"),
   temperature: z.number().min(0).default(0.8).describe("sampling temperature of repair and test samples"),
   seed: z.number().int().min(0).default(0).describe("sampling seed"),
   instanceIds: z.array(z.string().min(1)).optional().describe("only these instances"),
+  shard: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe("the shard to run: instances i with i % numShards == shard"),
+  numShards: z
+    .number()
+    .int()
+    .positive()
+    .default(1)
+    .describe("the number of shards the dataset is split into"),
+  samplesPerRequest: z
+    .number()
+    .int()
+    .positive()
+    .default(1)
+    .describe("samples per request (n); each request is saved as it arrives"),
+  parse: z
+    .enum(["lenient", "strict"])
+    .default("lenient")
+    .describe("repair parser: lenient applies the blocks that match; strict fails on one bad block"),
+  selection: z
+    .enum(["swe-rl", "agentless"])
+    .default("swe-rl")
+    .describe("patch selection: swe-rl (|P|·|T|² test groups, then votes) or agentless order"),
+  modelNameOrPath: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("model_name_or_path written in the predictions (absent: the policy's model name)"),
   suiteTimeoutSeconds: z
     .number()
     .positive()
     .default(600)
-    .describe("time limit of one run of a repository's test suite, in seconds"),
+    .describe("time limit of one test-suite run, in seconds"),
   reproductionTimeoutSeconds: z
     .number()
     .positive()
@@ -68,3 +109,8 @@ export const AgentlessConfig = z.object({
 });
 export type AgentlessConfig = z.infer<typeof AgentlessConfig>;
 export type AgentlessConfigInput = z.input<typeof AgentlessConfig>;
+
+/** The SWE-bench instances of shard `shard` of `numShards`: every instance i with i % numShards == shard (as datasets' `shard(contiguous=False)`). */
+export function shardOf<T>(items: readonly T[], shard: number, numShards: number): T[] {
+  return items.filter((_, i) => i % numShards === shard);
+}

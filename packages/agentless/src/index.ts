@@ -33,4 +33,5 @@ export {
 } from "./reproduction.js";
 export { RepairCandidate, type RerankDecision, rerankCandidates } from "./rerank.js";
 export { type AgentlessRun, runAgentless } from "./run-agentless.js";
+export { readSpecsFile } from "./specs.js";
 export { mergeLocalizations } from "./stages/localize.js";

@@ -357,7 +357,9 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     expect(predictions[1]!.model_patch).toContain("+LIMIT = 20\n");
     const executor = new LocalExecutor({ reposDir: join(dir, "repos") });
     // the harness reads its specs from its registry (Agentless takes them explicitly)
-    for (const [repo, spec] of Object.entries(JSON.parse(await readFile(join(dir, "test-specs.json"), "utf8"))))
+    for (const [repo, spec] of Object.entries(
+      JSON.parse(await readFile(join(dir, "test-specs.json"), "utf8")),
+    ))
       registerRepositorySpec(repo, spec as Parameters<typeof registerRepositorySpec>[1]);
     try {
       const evaluation = await runEvaluation({

@@ -3,9 +3,9 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { LocalExecutor, mirrorDirectoryName } from "@swerl/eval";
 import { plainChatPrompt } from "@swerl/rollout";
-import { Prediction, readAllRecords, SweBenchInstance, writeRecords } from "@swerl/schema";
+import { Prediction, parseConfig, readAllRecords, SweBenchInstance, writeRecords } from "@swerl/schema";
 import type { z } from "zod";
-import { AgentlessConfig, type AgentlessConfigInput } from "./config.js";
+import { AgentlessConfig, type AgentlessConfigInput, shardOf } from "./config.js";
 import {
   type AgentlessRuntime,
   type InstanceContext,
@@ -14,7 +14,7 @@ import {
   throwIfAborted,
 } from "./context.js";
 import { type AgentlessCounts, countCandidates } from "./counts.js";
-import { AgentlessInputError, formatIssues } from "./errors.js";
+import { AgentlessInputError } from "./errors.js";
 import { type LocalizationRates, localizationRates } from "./localization.js";
 import {
   AGENTLESS_STAGES,
@@ -53,12 +53,6 @@ export interface AgentlessRun {
   stageStatus: Record<AgentlessStage, { ran: number; resumed: number; skipped: number }>;
 }
 
-function parseConfig(input: AgentlessConfigInput): AgentlessConfig {
-  const parsed = AgentlessConfig.safeParse(input);
-  if (!parsed.success) throw new AgentlessInputError(`agentless config: ${formatIssues(parsed.error)}`);
-  return parsed.data;
-}
-
 async function loadInstances(config: AgentlessConfig): Promise<SweBenchInstance[]> {
   if (!existsSync(config.dataset)) throw new AgentlessInputError(`dataset ${config.dataset} does not exist`);
   let instances = await readAllRecords(config.dataset, SweBenchInstance);
@@ -70,6 +64,9 @@ async function loadInstances(config: AgentlessConfig): Promise<SweBenchInstance[
     const wanted = new Set(config.instanceIds);
     instances = instances.filter((i) => wanted.has(i.instance_id));
   }
+  if (config.shard >= config.numShards)
+    throw new AgentlessInputError(`shard: ${config.shard} is not below numShards (${config.numShards})`);
+  instances = shardOf(instances, config.shard, config.numShards);
   for (const instance of instances) {
     const mirror = path.join(config.reposDir, mirrorDirectoryName(instance.repo));
     if (!existsSync(mirror))
@@ -135,7 +132,7 @@ export async function runAgentless(
   input: AgentlessConfigInput,
   runtime: AgentlessRuntime,
 ): Promise<AgentlessRun> {
-  const parsed = parseConfig(input);
+  const parsed = parseConfig(AgentlessConfig, input, "runAgentless");
   const config: ResolvedConfig = {
     ...parsed,
     numTests: parsed.numTests ?? parsed.numSamples,

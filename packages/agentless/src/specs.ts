@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { RepositoryTestSpec, repositorySpec, UnknownRepositoryError } from "@swerl/eval";
+import { formatZodIssues } from "@swerl/schema";
 import { z } from "zod";
-import { AgentlessInputError, formatIssues } from "./errors.js";
+import { AgentlessInputError } from "./errors.js";
 
 /** A specs file: a JSON object repository -> test spec, validated field by field. */
 export async function readSpecsFile(file: string): Promise<Record<string, RepositoryTestSpec>> {
@@ -14,7 +15,7 @@ export async function readSpecsFile(file: string): Promise<Record<string, Reposi
   const parsed = z.record(z.string(), RepositoryTestSpec).safeParse(json);
   if (!parsed.success)
     throw new AgentlessInputError(
-      `specsFile ${file}: expected an object repository -> test spec: ${formatIssues(parsed.error)}`,
+      `specsFile ${file}: expected an object repository -> test spec: ${formatZodIssues(parsed.error)}`,
     );
   return parsed.data;
 }

@@ -19,7 +19,7 @@ export function rerank(
   reproduce: ReproduceRecord,
   regression: RegressionRecord,
 ): InstanceTrace {
-  const model = ctx.policy.model;
+  const model = ctx.config.modelNameOrPath ?? ctx.policy.model;
   const results = new Map(regression.results.map((r) => [r.normalizedKey, r]));
   const candidates = repair.candidates.map((c) => {
     const r = c.status === "ok" ? results.get(c.normalizedKey) : undefined;
