@@ -106,6 +106,10 @@ export const RegressionRecord = z.object({
       normalizedKey: z.string(),
       regressions: z.number().int().nullable(),
       reproductionPasses: z.number().int().nullable(),
+      /** The selected reproduction tests (by sample) that said "resolved"; null when none were run. */
+      resolvedTests: z.array(z.number().int()).nullable().default(null),
+      /** The regression-suite tests that no longer pass; null when the suite was not run. */
+      failedTests: z.array(z.string()).nullable().default(null),
     }),
   ),
   note: z.string().optional(),
@@ -134,7 +138,16 @@ export const InstanceTrace = z.object({
   regressionSuite: z.array(z.string()).nullable(),
   decision: z.object({
     chosen: z.number().int().nullable(),
+    /** The selection rule (`swe-rl` or `agentless`) and what decided under it. */
+    selection: z.enum(["swe-rl", "agentless"]),
     decidedBy: z.string(),
+    /** swe-rl: the filter applied before the vote, and the reproduction groups with their |P|·|T|². */
+    filter: z.string().optional(),
+    groups: z
+      .array(
+        z.object({ tests: z.array(z.number().int()), samples: z.array(z.number().int()), score: z.number() }),
+      )
+      .optional(),
     scores: z.array(
       z.object({
         sample: z.number(),

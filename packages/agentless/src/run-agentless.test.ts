@@ -208,13 +208,19 @@ const served: Policy = {
 
 let dir: string;
 
-/** One call's config and runtime objects together; the benchmark's specs file unless another is named. */
+/**
+ * One call's config and runtime objects together: the benchmark's specs file, Agentless's selection order
+ * and the strict parser (whose rules these tests spell out) unless told otherwise.
+ */
 function agentless({
   policy,
   onProgress,
   ...config
 }: Omit<AgentlessConfigInput, "specsFile"> & AgentlessRuntime & { specsFile?: string }) {
-  return runAgentless({ specsFile: join(dir, "test-specs.json"), ...config }, { policy, onProgress });
+  return runAgentless(
+    { specsFile: join(dir, "test-specs.json"), selection: "agentless", parse: "strict", ...config },
+    { policy, onProgress },
+  );
 }
 let server: RunningPolicyServer;
 beforeAll(async () => {

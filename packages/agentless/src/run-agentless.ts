@@ -97,10 +97,11 @@ function stageConfigs(config: ResolvedConfig, policyModel: string, runtime: Agen
     localizationSamples: config.localizationSamples,
     maxFiles: config.maxFiles,
   };
-  const repairKeys = { ...localizeKeys, samples: config.numSamples };
+  const repairKeys = { ...localizeKeys, samples: config.numSamples, parse: config.parse };
   const reproduceKeys = {
     ...repairKeys,
     tests: config.numTests,
+    selection: config.selection,
     reproductionTimeoutSeconds: config.reproductionTimeoutSeconds,
   };
   const regressionKeys = {

@@ -1,7 +1,7 @@
 import type { Executor } from "@swerl/eval";
 import { type InstanceContext, throwIfAborted } from "../context.js";
 import type { RegressionRecord, RepairRecord, ReproduceRecord } from "../records.js";
-import { countRegressions, passingTests } from "../regression.js";
+import { failingTests, passingTests } from "../regression.js";
 import { withTestBench } from "../test-bench.js";
 import { uniqueCandidates } from "./repair.js";
 
@@ -24,9 +24,10 @@ export async function regression(
     note,
   });
   const unique = uniqueCandidates(repair.candidates);
-  const selected = reproduce.selected.map(
-    (sample) => reproduce.tests.find((t) => t.sample === sample)!.script!,
-  );
+  const selected = reproduce.selected.map((sample) => ({
+    sample,
+    script: reproduce.tests.find((t) => t.sample === sample)!.script!,
+  }));
   if (unique.size === 0 || (!config.regression && selected.length === 0)) return skipped();
   if (!ctx.spec) return skipped(`no test spec for ${instance.repo}: tests were not run`);
   return withTestBench(ctx, ctx.spec, executor, async (bench) => {
@@ -34,18 +35,24 @@ export async function regression(
     if (config.regression) suite = passingTests((await bench.runSuite()) ?? {});
     const results: RegressionRecord["results"] = [];
     for (const [normalizedKey, patch] of unique) {
-      let regressions: number | null = null;
+      let failedTests: string[] | null = null;
       if (suite) {
         const statuses = await bench.runSuite(patch);
-        regressions = statuses === null ? suite.length : countRegressions(suite, statuses);
+        failedTests = statuses === null ? suite : failingTests(suite, statuses);
       }
-      let reproductionPasses: number | null = null;
+      let resolvedTests: number[] | null = null;
       if (selected.length > 0) {
-        reproductionPasses = 0;
-        for (const script of selected)
-          if ((await bench.runReproduction(script, patch)) === "resolved") reproductionPasses += 1;
+        resolvedTests = [];
+        for (const { sample, script } of selected)
+          if ((await bench.runReproduction(script, patch)) === "resolved") resolvedTests.push(sample);
       }
-      results.push({ normalizedKey, regressions, reproductionPasses });
+      results.push({
+        normalizedKey,
+        regressions: failedTests?.length ?? null,
+        reproductionPasses: resolvedTests?.length ?? null,
+        resolvedTests,
+        failedTests,
+      });
       throwIfAborted(ctx.signal);
     }
     return { config: ctx.configs.regression, ran: true, suite, results };

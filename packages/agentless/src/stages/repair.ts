@@ -53,7 +53,7 @@ export async function repair(ctx: InstanceContext, localization: LocalizeRecord)
   const repositoryFiles = new Set(await listRepositoryFiles(ctx.mirror, instance.base_commit));
   const candidates: RepairRecord["candidates"] = [];
   for (const [sample, s] of (group?.samples ?? []).entries()) {
-    const repaired = await repairCandidate(s.text, codeContext, repositoryFiles);
+    const repaired = await repairCandidate(s.text, codeContext, repositoryFiles, config.parse);
     candidates.push({
       sample,
       patch: repaired.patch,

@@ -56,7 +56,11 @@ export async function reproduce(
       config: ctx.configs.reproduce,
       ran: true,
       tests,
-      selected: selectReproductionTests(generated, 1),
+      // Agentless keeps the one most agreed-upon test; SWE-RL ranks with every distinct reproducing test
+      selected: selectReproductionTests(
+        generated,
+        config.selection === "agentless" ? 1 : Number.POSITIVE_INFINITY,
+      ),
     };
   });
 }

@@ -8,8 +8,27 @@ import type {
   RepairRecord,
   ReproduceRecord,
 } from "../records.js";
-import { rerankCandidates } from "../rerank.js";
+import { type RepairCandidate, rerankCandidates } from "../rerank.js";
+import { selectSweRl } from "../swe-rl-selection.js";
 import { uniqueCandidates } from "./repair.js";
+
+/** The choice among an instance's candidates by the configured selection rule. */
+function decide(
+  selection: "swe-rl" | "agentless",
+  candidates: readonly RepairCandidate[],
+  results: ReadonlyMap<string, RegressionRecord["results"][number]>,
+): InstanceTrace["decision"] {
+  if (selection === "agentless") return { selection, ...rerankCandidates(candidates) };
+  const decision = selectSweRl(
+    candidates.map((c) => ({
+      sample: c.sample,
+      normalizedKey: c.patch.trim() === "" ? "" : c.normalizedKey,
+      regressions: c.regressions,
+      passedTests: results.get(c.normalizedKey)?.resolvedTests ?? null,
+    })),
+  );
+  return { selection, ...decision };
+}
 
 /** The rerank stage of one instance: each candidate with its test results, the choice, and the trace of every stage. */
 export function rerank(
@@ -25,7 +44,7 @@ export function rerank(
     const r = c.status === "ok" ? results.get(c.normalizedKey) : undefined;
     return { ...c, regressions: r?.regressions ?? null, reproductionPasses: r?.reproductionPasses ?? null };
   });
-  const decision = rerankCandidates(candidates);
+  const decision = decide(ctx.config.selection, candidates, results);
   const chosen = candidates.find((c) => c.sample === decision.chosen);
   const live = candidates.filter((c) => c.status === "ok");
   const generated = reproduce.tests.filter((t) => t.script !== null);
