@@ -13,8 +13,10 @@ const SEARCH = "<<<<<<< SEARCH";
 const REPLACE = ">>>>>>> REPLACE";
 const DIVIDER = "\n=======\n";
 
-/** Python's `str.splitlines()` line boundaries. */
-const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+/** Python's `str.splitlines()` line boundaries (built from code points: \x1c-\x1e are separators there). */
+const LINE_BREAK = new RegExp(
+  `\r\n|[\n\r\v\f${String.fromCodePoint(0x1c, 0x1d, 0x1e)}\u0085\u2028\u2029]`,
+);
 
 /** The SEARCH/REPLACE commands of an answer, per file, deduplicated, in order. */
 export function splitEditCommands(answer: string): Map<string, string[]> {
