@@ -3,6 +3,7 @@ import { type Executor, mirrorDirectoryName, type RepositoryTestSpec } from "@sw
 import type { ChatMessage, ChatTemplate, Policy, TokenCounter } from "@swerl/rollout";
 import type { SweBenchInstance } from "@swerl/schema";
 import type { AgentlessConfig } from "./config.js";
+import type { OfficialRepairOutput } from "./official/formats.js";
 import type { AgentlessStage } from "./persistence.js";
 
 /**
@@ -60,19 +61,26 @@ export interface InstanceContext {
   /** The repository's test spec, given explicitly or SWE-bench's; undefined: tests are not run. */
   spec: RepositoryTestSpec | undefined;
   signal: AbortSignal | undefined;
+  /** The instance's per-sample file lists from `locFile`; undefined when the policy (or oracle) localizes. */
+  officialLocalization?: string[][];
+  /** The instance's row of `patchFolder`'s output.jsonl; undefined when the policy repairs. */
+  officialRepair?: OfficialRepairOutput;
 }
 
 export function instanceContext(
   instance: SweBenchInstance,
-  shared: Omit<InstanceContext, "instance" | "id" | "mirror" | "spec">,
-  spec: RepositoryTestSpec | undefined,
+  shared: Omit<
+    InstanceContext,
+    "instance" | "id" | "mirror" | "spec" | "officialLocalization" | "officialRepair"
+  >,
+  extra: Pick<InstanceContext, "spec" | "officialLocalization" | "officialRepair">,
 ): InstanceContext {
   return {
     ...shared,
     instance,
     id: instance.instance_id,
     mirror: path.join(shared.config.reposDir, mirrorDirectoryName(instance.repo)),
-    spec,
+    ...extra,
   };
 }
 

@@ -1,12 +1,14 @@
 /**
  * The official Agentless / SWE-RL Agentless Mini repair parser, re-implemented from its documented
  * behaviour (facebookresearch/swe-rl `src/swerl/agentless_mini/utils/data.py`: `extract_python_blocks`,
- * `split_edit_multifile_commands`, `parse_diff_edit_commands`): every ```python block is split into
+ * `split_edit_multifile_commands`, `parse_diff_edit_commands`): every fenced block is split into
  * SEARCH/REPLACE commands per `### path`, and the commands whose search text occurs in the file are
  * applied in order (each replacing every occurrence, as Python's `str.replace`); the others are dropped.
  * One bad block does not discard the good ones. A block for a file that is not in the context is dropped.
  * As in the official parser, a command whose replacement is empty is not recognised (its `=======` line
- * is stripped with the trailing whitespace).
+ * is stripped with the trailing whitespace). One difference: the official parser reads only ```python
+ * blocks; this one reads a block with any language tag or none (as the reward's parser), so that edits
+ * of JavaScript files and untagged blocks count.
  */
 
 const SEARCH = "<<<<<<< SEARCH";
@@ -14,13 +16,11 @@ const REPLACE = ">>>>>>> REPLACE";
 const DIVIDER = "\n=======\n";
 
 /** Python's `str.splitlines()` line boundaries (built from code points: \x1c-\x1e are separators there). */
-const LINE_BREAK = new RegExp(
-  `\r\n|[\n\r\v\f${String.fromCodePoint(0x1c, 0x1d, 0x1e)}\u0085\u2028\u2029]`,
-);
+const LINE_BREAK = new RegExp(`\r\n|[\n\r\v\f${String.fromCodePoint(0x1c, 0x1d, 0x1e)}\u0085\u2028\u2029]`);
 
 /** The SEARCH/REPLACE commands of an answer, per file, deduplicated, in order. */
 export function splitEditCommands(answer: string): Map<string, string[]> {
-  const blocks = [...answer.matchAll(/```python\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
+  const blocks = [...answer.matchAll(/```[\w+-]*\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
   const byFile = new Map<string, string[]>();
   for (const block of blocks) {
     let file: string | null = null;

@@ -50,6 +50,12 @@ export const RepairedSample = RepairCandidate.extend({
   status: RepairStatus,
   detail: z.string().optional(),
   response: z.string(),
+  /** Which of the repair's localization lists (prompts) the sample was drawn from. */
+  list: z.number().int().default(0),
+  /** The files the edit changed, their contents before and after (aligned; empty unless `ok`). */
+  editedFiles: z.array(z.string()).default([]),
+  prevContent: z.array(z.string()).default([]),
+  newContent: z.array(z.string()).default([]),
 });
 export type RepairedSample = z.infer<typeof RepairedSample>;
 
@@ -60,6 +66,10 @@ export const LocalizeRecord = z.object({
   responses: z.array(z.string()),
   /** The merged localization: real paths, most voted first. */
   files: z.array(z.string()),
+  /** What each localization sample found (real paths), as `loc.jsonl`'s `found_files`. */
+  foundFiles: z.array(z.array(z.string())).default([]),
+  /** The rendered prompt of each sample (`file_traj`). */
+  prompts: z.array(z.string()).default([]),
   shownFiles: z.number().int(),
   droppedFiles: z.array(z.string()),
   goldFiles: z.array(z.string()),
@@ -75,6 +85,12 @@ export const RepairRecord = z.object({
   promptTokens: z.number().int().nullable(),
   droppedFiles: z.array(z.string()),
   candidates: z.array(RepairedSample),
+  /** The distinct localization lists the samples were drawn over (sample i uses list i mod their number). */
+  lists: z.array(z.array(z.string())).default([]),
+  /** The rendered prompt of each list. */
+  prompts: z.array(z.string()).default([]),
+  /** Where the generations came from: sampled from the policy, or read from an official repair folder. */
+  source: z.enum(["policy", "patchFolder"]).default("policy"),
   note: z.string().optional(),
 });
 export type RepairRecord = z.infer<typeof RepairRecord>;

@@ -210,7 +210,8 @@ let dir: string;
 
 /**
  * One call's config and runtime objects together: the benchmark's specs file, Agentless's selection order
- * and the strict parser (whose rules these tests spell out) unless told otherwise.
+ * and the strict parser (whose rules these tests spell out), all samples of a prompt in one request,
+ * unless told otherwise.
  */
 function agentless({
   policy,
@@ -218,7 +219,14 @@ function agentless({
   ...config
 }: Omit<AgentlessConfigInput, "specsFile"> & AgentlessRuntime & { specsFile?: string }) {
   return runAgentless(
-    { specsFile: join(dir, "test-specs.json"), selection: "agentless", parse: "strict", ...config },
+    {
+      specsFile: join(dir, "test-specs.json"),
+      selection: "agentless",
+      parse: "strict",
+      // the scripted policy answers a prompt's samples in one request
+      samplesPerRequest: 64,
+      ...config,
+    },
     { policy, onProgress },
   );
 }

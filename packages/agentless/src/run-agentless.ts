@@ -16,6 +16,7 @@ import {
 import { type AgentlessCounts, countCandidates } from "./counts.js";
 import { AgentlessInputError } from "./errors.js";
 import { type LocalizationRates, localizationRates } from "./localization.js";
+import { readLocFile, readPatchFolder } from "./official/read-official.js";
 import {
   AGENTLESS_STAGES,
   type AgentlessStage,
@@ -94,10 +95,16 @@ function stageConfigs(config: ResolvedConfig, policyModel: string, runtime: Agen
   const localizeKeys = {
     ...shared,
     localization: config.localization,
+    locFile: config.locFile ?? null,
     localizationSamples: config.localizationSamples,
     maxFiles: config.maxFiles,
   };
-  const repairKeys = { ...localizeKeys, samples: config.numSamples, parse: config.parse };
+  const repairKeys = {
+    ...localizeKeys,
+    samples: config.numSamples,
+    parse: config.parse,
+    patchFolder: config.patchFolder ?? null,
+  };
   const reproduceKeys = {
     ...repairKeys,
     tests: config.numTests,
@@ -156,7 +163,16 @@ export async function runAgentless(
     countTokens: runtime.countTokens,
     signal: runtime.signal,
   };
-  const contexts = instances.map((i) => instanceContext(i, shared, specFor(i.repo)));
+  const locFile = config.locFile ? await readLocFile(config.locFile) : undefined;
+  const patchFolder = config.patchFolder ? await readPatchFolder(config.patchFolder) : undefined;
+  const contexts = instances.map((i) =>
+    instanceContext(i, shared, {
+      spec: specFor(i.repo),
+      // an instance a localization file leaves out has no files (as the official repair skips it)
+      ...(locFile ? { officialLocalization: locFile.get(i.instance_id) ?? [] } : {}),
+      ...(patchFolder?.has(i.instance_id) ? { officialRepair: patchFolder.get(i.instance_id)! } : {}),
+    }),
+  );
   const total = contexts.length;
   const stageStatus = Object.fromEntries(
     AGENTLESS_STAGES.map((s) => [s, { ran: 0, resumed: 0, skipped: 0 }]),

@@ -148,6 +148,9 @@ describe("swerl agentless", () => {
       "scripted",
       "--num_samples",
       "3",
+      // the scripted server answers a prompt's samples in one request
+      "--samples-per-request",
+      "3",
       "--num_tests",
       "1",
       "--output_folder",
