@@ -50,7 +50,8 @@ export function answerOf(response: string): string {
   }
 }
 
-async function normalizeFile(path: string, content: string): Promise<string> {
+/** A file reduced to its meaning: Python without comments, docstrings and layout; other text with whitespace folded. */
+export async function normalizeFile(path: string, content: string): Promise<string> {
   return path.endsWith(".py") ? normalizePython(content) : content.replace(/\s+/g, " ").trim();
 }
 

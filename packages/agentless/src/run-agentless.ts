@@ -17,6 +17,7 @@ import { type AgentlessCounts, countCandidates } from "./counts.js";
 import { AgentlessInputError } from "./errors.js";
 import { type LocalizationRates, localizationRates } from "./localization.js";
 import { readLocFile, readPatchFolder } from "./official/read-official.js";
+import { writeOfficialFiles } from "./official/write-official.js";
 import {
   AGENTLESS_STAGES,
   type AgentlessStage,
@@ -226,26 +227,30 @@ export async function runAgentless(
   const executor =
     runtime.executor ?? new LocalExecutor({ reposDir: config.reposDir, environments: config.environments });
   const traces: InstanceTrace[] = [];
+  let localized: LocalizeRecord[] = [];
+  let repaired: RepairRecord[] = [];
+  let reproduced: ReproduceRecord[] = [];
+  let regressed: RegressionRecord[] = [];
   try {
-    const localized = await stage(
+    localized = await stage(
       "localize",
       LocalizeRecord,
       (ctx) => localize(ctx),
       () => false,
     );
-    const repaired = await stage(
+    repaired = await stage(
       "repair",
       RepairRecord,
       (ctx, i) => repair(ctx, localized[i]!),
       (v) => v.candidates.length === 0 && v.promptTokens === null,
     );
-    const reproduced = await stage(
+    reproduced = await stage(
       "reproduce",
       ReproduceRecord,
       (ctx, i) => reproduce(ctx, repaired[i]!, executor),
       (v) => !v.ran,
     );
-    const regressed = await stage(
+    regressed = await stage(
       "regression",
       RegressionRecord,
       (ctx, i) => regression(ctx, repaired[i]!, reproduced[i]!, executor),
@@ -275,6 +280,17 @@ export async function runAgentless(
     predictionsPath,
     Prediction,
     traces.map((t) => t.prediction),
+  );
+  await writeOfficialFiles(
+    config.outDir,
+    config.modelNameOrPath ?? runtime.policy.model,
+    contexts.map((ctx, i) => ({
+      instanceId: ctx.id,
+      localize: localized[i]!,
+      repair: repaired[i]!,
+      reproduce: reproduced[i]!,
+      regression: regressed[i]!,
+    })),
   );
   const localization = localizationRates(traces.map((t) => t.stages.localization.outcome));
   await writeJsonAtomic(path.join(config.outDir, "localization.json"), localization);
