@@ -1,10 +1,11 @@
 // Running Agentless Mini
-export { AgentlessConfig, type AgentlessConfigInput } from "./config.js";
+export { AgentlessConfig, type AgentlessConfigInput, shardOf } from "./config.js";
 export type { AgentlessProgress, AgentlessRuntime } from "./context.js";
 export { AgentlessCounts, countCandidates } from "./counts.js";
 export { AgentlessInputError, AgentlessWorkspaceError } from "./errors.js";
 // The pieces that decide, for use on their own
 export { gitPatch } from "./git-patch.js";
+export { type LenientEdits, lenientEdits } from "./lenient-edits.js";
 export {
   LocalizationOutcome,
   LocalizationRates,
@@ -13,6 +14,19 @@ export {
   parseLocalizedFiles,
   patchFiles,
 } from "./localization.js";
+export {
+  localizationLists,
+  OfficialLocalization,
+  OfficialNormalizedPatch,
+  OfficialProcessedPatch,
+  OfficialRegressionResult,
+  OfficialRegressionTests,
+  OfficialRepairOutput,
+  OfficialReproductionResult,
+  ReproductionTestRow,
+  Trajectory,
+} from "./official/formats.js";
+export { readLocFile, readPatchFolder } from "./official/read-official.js";
 export { GAP_MARKER, type PatchSketch, sketchFromPatches } from "./patch-sketch.js";
 export { AGENTLESS_STAGES, type AgentlessStage } from "./persistence.js";
 export { agentlessPromptBudget, type PromptBudgetInput } from "./prompt-budget.js";
@@ -35,3 +49,9 @@ export { RepairCandidate, type RerankDecision, rerankCandidates } from "./rerank
 export { type AgentlessRun, runAgentless } from "./run-agentless.js";
 export { readSpecsFile } from "./specs.js";
 export { mergeLocalizations } from "./stages/localize.js";
+export {
+  type SelectionCandidate,
+  type SelectionFilter,
+  type SweRlDecision,
+  selectSweRl,
+} from "./swe-rl-selection.js";
