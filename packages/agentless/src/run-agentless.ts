@@ -297,6 +297,12 @@ export async function runAgentless(
   const stages = traces.map((t) => t.stages);
   await writeJsonAtomic(path.join(config.outDir, "stages.json"), stages);
   const counts = countCandidates(stages);
-  await writeJsonAtomic(path.join(config.outDir, "summary.json"), { localization, counts, stageStatus });
+  await writeJsonAtomic(path.join(config.outDir, "summary.json"), {
+    localization,
+    counts,
+    stageStatus,
+    selection: config.selection,
+    parse: config.parse,
+  });
   return { predictionsPath, localization, counts, stages, resumed: total - recomputed.size, stageStatus };
 }
