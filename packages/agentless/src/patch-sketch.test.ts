@@ -97,7 +97,7 @@ describe("Agentless prompts on real SWE-bench instance lists", () => {
         expect(repair.tokens, instance.instance_id).toBeLessThanOrEqual(budget.maxPromptTokens);
         expect(repair.shownFiles.length, instance.instance_id).toBeGreaterThan(0);
         largest = Math.max(largest, loc.tokens, repair.tokens);
-        // at runAgentless's default budget (16384) only an issue longer than the budget fails, by name
+        // at a 16384-token budget only an issue longer than the budget fails, by name
         try {
           buildAgentlessRepairPrompt(
             instance.instance_id,

@@ -91,7 +91,7 @@ export async function sampleWithJournal(
           .map((text, i) => `${JSON.stringify({ config, prompt, sample: request.samples[i], text })}\n`)
           .join(""),
       );
-      request.samples.forEach((s, i) => done.set(s, texts[i]!));
+      for (const [i, s] of request.samples.entries()) done.set(s, texts[i]!);
     }),
   );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");

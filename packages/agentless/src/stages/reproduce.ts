@@ -1,10 +1,12 @@
 import { normalizePython } from "@swerl/data";
 import type { Executor } from "@swerl/eval";
 import { type InstanceContext, throwIfAborted } from "../context.js";
+import { journalFile } from "../persistence.js";
 import { buildReproductionConversation } from "../prompts.js";
 import type { RepairRecord, ReproduceRecord } from "../records.js";
 import { readRepositoryFiles } from "../repository-view.js";
 import { extractTestScript, type ReproductionVerdict, selectReproductionTests } from "../reproduction.js";
+import { chunkRequests, sampleWithJournal } from "../sampling.js";
 import { withTestBench } from "../test-bench.js";
 import { uniqueCandidates } from "./repair.js";
 
@@ -15,8 +17,9 @@ async function shownContext(ctx: InstanceContext, shown: readonly string[]): Pro
 }
 
 /**
- * The reproduce stage of one instance: T reproduction tests generated (swerl's own prompt), run on the
- * original code, and the reproducing, most agreed-upon one kept.
+ * The reproduce stage of one instance: T reproduction tests generated (swerl's own prompt; sampled and
+ * journaled as the repairs are), run on the original code; the reproducing ones kept, grouped when
+ * identical after normalization (one per group for SWE-RL's selection, the largest group's for Agentless's).
  */
 export async function reproduce(
   ctx: InstanceContext,
@@ -35,15 +38,20 @@ export async function reproduce(
   if (uniqueCandidates(repair.candidates).size === 0) return skipped();
   if (!ctx.spec) return skipped(`no test spec for ${instance.repo}: tests were not run`);
   const codeContext = await shownContext(ctx, repair.shownFiles);
-  const [group] = await ctx.policy.sample(
-    [ctx.render(buildReproductionConversation(instance.problem_statement, codeContext))],
-    { maxTokens: config.maxTokens, seed: config.seed, n: config.numTests, temperature: config.temperature },
+  const prompt = ctx.render(buildReproductionConversation(instance.problem_statement, codeContext));
+  const samples = Array.from({ length: config.numTests }, (_, i) => i);
+  const texts = await sampleWithJournal(
+    ctx.policy,
+    journalFile(config.outDir, ctx.id, "reproduce"),
+    ctx.configs.reproduce,
+    chunkRequests(samples, config.samplesPerRequest, prompt, config.temperature, config.seed),
+    config.maxTokens,
   );
   return withTestBench(ctx, ctx.spec, executor, async (bench) => {
     const tests: ReproduceRecord["tests"] = [];
     const generated: Array<{ sample: number; normalized: string; onOriginal: ReproductionVerdict }> = [];
-    for (const [sample, s] of (group?.samples ?? []).entries()) {
-      const script = extractTestScript(s.text);
+    for (const sample of samples) {
+      const script = extractTestScript(texts.get(sample) ?? "");
       let onOriginal: ReproductionVerdict | null = null;
       if (script !== null) {
         onOriginal = await bench.runReproduction(script);
