@@ -55,6 +55,11 @@ export interface InstanceContext {
   config: ResolvedConfig;
   /** Per stage, what its file must have been computed with to be reused. */
   configs: Record<AgentlessStage, string>;
+  /**
+   * What a journaled sample must have been drawn with to be reused (model and sampling options; the
+   * prompt is matched by its hash), so that changing e.g. the parser re-reads samples instead of redrawing.
+   */
+  samplingKey: string;
   policy: Policy;
   render: (messages: ChatMessage[]) => string;
   countTokens: TokenCounter | undefined;

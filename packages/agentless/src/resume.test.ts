@@ -110,8 +110,11 @@ describe("a 3-instance x 20-sample run against an OpenAI-compatible server", () 
       .map((l) => (JSON.parse(l) as { sample: number }).sample)
       .sort((a, b) => a - b);
     expect(samples).toEqual(Array.from({ length: 20 }, (_, i) => i));
-    // a third run asks for nothing
+    // a third run asks for nothing; nor does one with the other parser (the samples are re-read and re-parsed)
     await runAgentless(config, { policy });
+    expect(scripted.answered).toBe(60);
+    const strict = await runAgentless({ ...config, parse: "strict" }, { policy });
+    expect(strict.stageStatus.repair).toEqual({ ran: 3, resumed: 0, skipped: 0 });
     expect(scripted.answered).toBe(60);
   });
 });

@@ -156,6 +156,12 @@ export async function runAgentless(
   const shared = {
     config,
     configs,
+    samplingKey: JSON.stringify({
+      model: runtime.policy.model,
+      maxTokens: config.maxTokens,
+      temperature: config.temperature,
+      seed: config.seed,
+    }),
     policy: runtime.policy,
     render: runtime.chatTemplate
       ? (messages: Parameters<typeof plainChatPrompt>[0]) =>

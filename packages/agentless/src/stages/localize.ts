@@ -99,7 +99,7 @@ export async function localize(ctx: InstanceContext): Promise<LocalizeRecord> {
   const texts = await sampleWithJournal(
     ctx.policy,
     journalFile(config.outDir, ctx.id, "localize"),
-    ctx.configs.localize,
+    ctx.samplingKey,
     prompts.map((prompt, i) => ({
       samples: [i],
       prompt,

@@ -97,7 +97,7 @@ export async function repair(ctx: InstanceContext, localization: LocalizeRecord)
     texts = await sampleWithJournal(
       ctx.policy,
       journalFile(config.outDir, ctx.id, "repair"),
-      ctx.configs.repair,
+      ctx.samplingKey,
       requests,
       config.maxTokens,
     );

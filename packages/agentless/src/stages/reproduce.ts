@@ -43,7 +43,7 @@ export async function reproduce(
   const texts = await sampleWithJournal(
     ctx.policy,
     journalFile(config.outDir, ctx.id, "reproduce"),
-    ctx.configs.reproduce,
+    ctx.samplingKey,
     chunkRequests(samples, config.samplesPerRequest, prompt, config.temperature, config.seed),
     config.maxTokens,
   );
