@@ -5,7 +5,7 @@ import { gradeTests, resolutionStatus } from "../grading/grade.js";
 import { LOG_PARSERS } from "./registry.js";
 import { HarnessVersion, type StatusMap } from "./test-status.js";
 
-const GOLDEN = "/work/shared/golden_logs";
+const GOLDEN = path.resolve(import.meta.dirname, "../../fixtures/golden-logs");
 
 interface ParserVector {
   id: string;

@@ -10,7 +10,7 @@ import { gradeTests, resolutionStatus } from "../grading/grade.js";
 import { parserForRepository } from "./registry.js";
 import type { HarnessVersion } from "./test-status.js";
 
-const GOLDEN = "/work/shared/golden_logs";
+const GOLDEN = path.resolve(import.meta.dirname, "../../fixtures/golden-logs");
 const START = ">>>>> Start Test Output";
 const END = ">>>>> End Test Output";
 
@@ -37,12 +37,12 @@ for (const run of readdirSync(GOLDEN)) {
 const instances = new Map<string, SweBenchInstance>();
 beforeAll(async () => {
   for (const file of [
-    "swe-bench_verified.test.jsonl",
-    "swe-bench_lite.test.jsonl",
-    "swe-bench_lite.dev.jsonl",
+    "swe-bench_verified.test.jsonl.gz",
+    "swe-bench_lite.test.jsonl.gz",
+    "swe-bench_lite.dev.jsonl.gz",
   ]) {
     for (const record of await readAllRecords(
-      path.join("/work/shared/datasets", file),
+      path.resolve(import.meta.dirname, "../../../schema/fixtures/swe-bench", file),
       SweBenchInstanceSchema,
     )) {
       instances.set(record.instance_id, record);

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { readAllRecords, SweBenchInstance } from "@swerl/schema";
 import { describe, expect, it } from "vitest";
 import {
@@ -13,8 +14,8 @@ const END = "\n: '>>>>> End Test Output'";
 
 describe("test specs against the official eval_script of every instance", () => {
   it.each([
-    "/work/shared/datasets/swe-bench_verified.test.jsonl",
-    "/work/shared/datasets/swe-bench_lite.test.jsonl",
+    resolve(import.meta.dirname, "../../../schema/fixtures/swe-bench/swe-bench_verified.test.jsonl.gz"),
+    resolve(import.meta.dirname, "../../../schema/fixtures/swe-bench/swe-bench_lite.test.jsonl.gz"),
   ])("%s: derived command == the command between the output markers", async (file) => {
     const instances = await readAllRecords(file, SweBenchInstance);
     const mismatches: string[] = [];
