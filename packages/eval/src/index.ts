@@ -61,18 +61,26 @@ export {
   runAgentless,
 } from "./agentless/run-agentless.js";
 export { REPRODUCTION_SCRIPT, TestBench, type TestBenchOptions } from "./agentless/test-bench.js";
-// SWE-bench harness: Docker executor (designed against the Executor interface; not run against an engine here)
+// SWE-bench harness: Docker executor (Engine API, version negotiated, DOCKER_HOST unix or tcp)
 export {
+  type ContainerSpec,
+  checkProgressStream,
   DOCKER_API_VERSION,
+  DockerClient,
+  demultiplexDockerStream,
+  dockerRequests,
+  SWERL_LABEL,
+  singleFileTar,
+} from "./executors/docker-api.js";
+export { DockerExecutor, DockerExecutorConfig, type DockerExecutorOptions } from "./executors/docker-executor.js";
+export {
+  type DockerEndpoint,
+  DockerHttpTransport,
   type DockerRequest,
   type DockerResponse,
   type DockerTransport,
-  demultiplexDockerStream,
-  dockerRequests,
-  singleFileTar,
-  UnixSocketTransport,
-} from "./executors/docker-api.js";
-export { DockerExecutor, type DockerExecutorOptions } from "./executors/docker-executor.js";
+  parseDockerHost,
+} from "./executors/docker-transport.js";
 // SWE-bench harness: where evaluations run
 export { ExecutorError } from "./executors/errors.js";
 export {
@@ -85,7 +93,14 @@ export {
   WorkspaceRequest,
 } from "./executors/executor.js";
 export { ConcurrencyLimiter } from "./executors/limiter.js";
-export { commandEnvironment, LocalExecutor, type LocalExecutorOptions } from "./executors/local-executor.js";
+export { answerKeyFreeCheckout } from "./executors/checkout.js";
+export {
+  ALLOWED_HOST_VARIABLES,
+  commandEnvironment,
+  LocalExecutor,
+  type LocalExecutorOptions,
+  pruneStaleWorkDirs,
+} from "./executors/local-executor.js";
 export {
   EvalType,
   FAIL_ONLY_REPOSITORIES,
