@@ -1,4 +1,5 @@
 import { DockerHttpTransport, type DockerRequest, type DockerTransport } from "./docker-transport.js";
+import type { Readable } from "node:stream";
 import { ExecutorError } from "./errors.js";
 
 /** The newest Engine API version swerl speaks; an older daemon's own version is used instead. */
@@ -94,11 +95,11 @@ export const dockerRequests = {
   inspectExec(execId: string): DockerRequest {
     return { method: "GET", path: `/exec/${execId}/json` };
   },
-  putArchive(id: string, directory: string, tar: Buffer): DockerRequest {
+  putArchive(id: string, directory: string, tar: Buffer | Readable): DockerRequest {
     return {
       method: "PUT",
       path: `/containers/${id}/archive${query({ path: directory })}`,
-      raw: tar,
+      ...(Buffer.isBuffer(tar) ? { raw: tar } : { stream: tar }),
       contentType: "application/x-tar",
     };
   },
@@ -107,6 +108,9 @@ export const dockerRequests = {
   },
   waitContainer(id: string): DockerRequest {
     return { method: "POST", path: `/containers/${id}/wait` };
+  },
+  containerLogs(id: string): DockerRequest {
+    return { method: "GET", path: `/containers/${id}/logs${query({ stdout: true, stderr: true })}` };
   },
   removeContainer(id: string): DockerRequest {
     return { method: "DELETE", path: `/containers/${id}${query({ force: true, v: true })}` };
@@ -121,12 +125,17 @@ export const dockerRequests = {
     return { method: "GET", path: `/images/${reference}/json` };
   },
   /** Docker's `import`: a root filesystem tarball becomes an image. */
-  importImage(reference: string, tar: Buffer, changes: string[] = []): DockerRequest {
+  importImage(reference: string, tar: Buffer | Readable, changes: string[] = []): DockerRequest {
     const [repo, tag] = splitImageReference(reference);
     const params = `fromSrc=-&repo=${encodeURIComponent(repo)}&tag=${encodeURIComponent(tag)}${changes
       .map((change) => `&changes=${encodeURIComponent(change)}`)
       .join("")}`;
-    return { method: "POST", path: `/images/create?${params}`, raw: tar, contentType: "application/x-tar" };
+    return {
+      method: "POST",
+      path: `/images/create?${params}`,
+      ...(Buffer.isBuffer(tar) ? { raw: tar } : { stream: tar }),
+      contentType: "application/x-tar",
+    };
   },
   /** Docker's `pull`: the official per-instance image of a dataset's `image` field. */
   pullImage(reference: string): DockerRequest {

@@ -1,4 +1,5 @@
 import http from "node:http";
+import type { Readable } from "node:stream";
 import { ExecutorError } from "./errors.js";
 
 /** One Docker Engine API call: method, path (without the `/v1.xx` prefix when sent through DockerClient), body. */
@@ -9,6 +10,8 @@ export interface DockerRequest {
   body?: unknown;
   /** Raw body (a tar archive for PUT /archive or an image import). */
   raw?: Buffer;
+  /** Streamed body (a root filesystem tarball), sent chunked. */
+  stream?: Readable;
   contentType?: string;
   /** Give up (and fail) when the engine has not answered completely within this many milliseconds. */
   timeoutMs?: number;
@@ -81,7 +84,7 @@ export class DockerHttpTransport implements DockerTransport {
           headers: {
             Host: "docker",
             "Content-Type": request.contentType ?? "application/json",
-            "Content-Length": payload ? payload.length : 0,
+            ...(request.stream ? {} : { "Content-Length": payload ? payload.length : 0 }),
           },
         },
         (res) => {
@@ -110,6 +113,11 @@ export class DockerHttpTransport implements DockerTransport {
               ),
         ),
       );
+      if (request.stream) {
+        request.stream.on("error", (error) => req.destroy(error));
+        request.stream.pipe(req);
+        return;
+      }
       if (payload) req.write(payload);
       req.end();
     });

@@ -16,7 +16,7 @@ import { buildRunReport } from "./run-report.js";
 
 export class EvaluationInputError extends SwerlError {
   constructor(message: string) {
-    super("EVALUATION_INPUT", message);
+    super("E_EVALUATION_INPUT", message);
   }
 }
 
