@@ -61,6 +61,7 @@ export {
   runAgentless,
 } from "./agentless/run-agentless.js";
 export { REPRODUCTION_SCRIPT, TestBench, type TestBenchOptions } from "./agentless/test-bench.js";
+export { answerKeyFreeCheckout } from "./executors/checkout.js";
 // SWE-bench harness: Docker executor (Engine API, version negotiated, DOCKER_HOST unix or tcp)
 export {
   type ContainerSpec,
@@ -72,7 +73,11 @@ export {
   SWERL_LABEL,
   singleFileTar,
 } from "./executors/docker-api.js";
-export { DockerExecutor, DockerExecutorConfig, type DockerExecutorOptions } from "./executors/docker-executor.js";
+export {
+  DockerExecutor,
+  DockerExecutorConfig,
+  type DockerExecutorOptions,
+} from "./executors/docker-executor.js";
 export {
   type DockerEndpoint,
   DockerHttpTransport,
@@ -93,7 +98,6 @@ export {
   WorkspaceRequest,
 } from "./executors/executor.js";
 export { ConcurrencyLimiter } from "./executors/limiter.js";
-export { answerKeyFreeCheckout } from "./executors/checkout.js";
 export {
   ALLOWED_HOST_VARIABLES,
   commandEnvironment,
@@ -114,18 +118,45 @@ export {
 // SWE-bench harness: evaluation
 export {
   type EvaluateInstanceOptions,
+  evalScript,
   evaluateInstance,
+  type FailureReason,
   type InstanceOutcome,
+  type InstanceReportEntry,
   type InstanceStatus,
+  patchHash,
+  testCommandForSpec,
 } from "./harness/evaluate-instance.js";
+export { EvaluationConfig } from "./harness/evaluation-config.js";
+export { resolveDatasetFile, SPECS_FILE_NAME } from "./harness/evaluation-inputs.js";
+export { type FlakyInstance, findFlaky } from "./harness/flakiness.js";
 export * as logMarkers from "./harness/log-markers.js";
+export { safePathSegment, writeFileAtomic } from "./harness/output-files.js";
 export {
   EvaluationInputError,
   type EvaluationProgress,
   type EvaluationRun,
-  type RunEvaluationOptions,
+  type EvaluationRuntime,
+  type ModelRun,
   runEvaluation,
 } from "./harness/run-evaluation.js";
+// SWE-bench harness: images (base, environment, instance) without a registry
+export {
+  type BuildImagesRuntime,
+  type BuiltImages,
+  buildImages,
+  type ImageBuildProgress,
+} from "./images/build-images.js";
+export { BASE_PACKAGES, DEFAULT_ENVIRONMENT, ENVIRONMENT_PACKAGES } from "./images/debian-packages.js";
+export {
+  baseImageName,
+  evaluationImage,
+  ImageBuildConfig,
+  ImageBuildError,
+  type ImageLevel,
+  type InstanceImages,
+  instanceImages,
+} from "./images/image-plan.js";
 // SWE-bench harness: log parsers and grading
 export { parseNodeTestTap, parseUnittest } from "./parsers/demo-parsers.js";
 export {

@@ -1,5 +1,5 @@
-import { DockerHttpTransport, type DockerRequest, type DockerTransport } from "./docker-transport.js";
 import type { Readable } from "node:stream";
+import { DockerHttpTransport, type DockerRequest, type DockerTransport } from "./docker-transport.js";
 import { ExecutorError } from "./errors.js";
 
 /** The newest Engine API version swerl speaks; an older daemon's own version is used instead. */
