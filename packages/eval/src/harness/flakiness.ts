@@ -22,8 +22,8 @@ function testOutcomes(outcome: InstanceOutcome): TestOutcomes {
       for (const name of lists.failure) map.set(name, `${kind}:failure`);
     }
   }
-  for (const [name, value] of Object.entries(outcome.statuses ?? {}))
-    if (!map.has(name)) map.set(name, value);
+  // ungraded attempts (errors) are compared by their raw statuses
+  if (!status) for (const [name, value] of Object.entries(outcome.statuses ?? {})) map.set(name, value);
   return map;
 }
 
