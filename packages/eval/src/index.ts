@@ -23,7 +23,6 @@ export { isValidPython, normalizePython, pythonParser } from "./agentless/python
 export { countRegressions, passingTests, type TestStatusMap } from "./agentless/regression.js";
 export { answerOf, type RepairOutcome, RepairStatus, repairCandidate } from "./agentless/repair.js";
 export {
-  isTestPath,
   listRepositoryFiles,
   localizableFiles,
   readRepositoryFiles,
@@ -177,7 +176,19 @@ export {
   UnknownParserError,
 } from "./parsers/registry.js";
 export { HarnessVersion, type LogParser, type StatusMap, TestStatus } from "./parsers/test-status.js";
+// SWE-bench-style tasks from mined pull requests (FAIL_TO_PASS / PASS_TO_PASS by running the tests)
+export {
+  type BuildTasksRuntime,
+  type BuiltTasks,
+  BuildTasksConfig,
+  buildTasks,
+  DroppedTask,
+  TaskBuildError,
+  type TaskBuildProgress,
+} from "./tasks/build-tasks.js";
+export { type SplitPatch, splitPatchByTests } from "./tasks/task-patch.js";
 // SWE-bench harness: test specifications as data
+export { isTestPath } from "./specs/test-path.js";
 export {
   diffFiles,
   RepositoryTestSpec,

@@ -10,17 +10,9 @@ const SOURCE_EXTENSIONS = [".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", 
 /** Repositories that are themselves test frameworks: their tests are part of what a fix may touch. */
 const TEST_FRAMEWORK_REPOSITORIES = new Set(["pytest-dev/pytest"]);
 
-export function isTestPath(path: string): boolean {
-  const parts = path.split("/");
-  const file = parts.at(-1) ?? "";
-  return (
-    parts.some((p) => p === "tests" || p === "test" || p === "testing" || p === "__tests__") ||
-    /^test_.*\.py$/.test(file) ||
-    /_tests?\.py$/.test(file) ||
-    /\.(test|spec)\.[cm]?[jt]sx?$/.test(file) ||
-    file === "conftest.py"
-  );
-}
+import { isTestPath } from "../specs/test-path.js";
+
+export { isTestPath };
 
 /** Every file path of a commit, read from a (bare) git repository. */
 export async function listRepositoryFiles(gitDir: string, commit: string): Promise<string[]> {
