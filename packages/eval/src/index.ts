@@ -176,17 +176,6 @@ export {
   UnknownParserError,
 } from "./parsers/registry.js";
 export { HarnessVersion, type LogParser, type StatusMap, TestStatus } from "./parsers/test-status.js";
-// SWE-bench-style tasks from mined pull requests (FAIL_TO_PASS / PASS_TO_PASS by running the tests)
-export {
-  type BuildTasksRuntime,
-  type BuiltTasks,
-  BuildTasksConfig,
-  buildTasks,
-  DroppedTask,
-  TaskBuildError,
-  type TaskBuildProgress,
-} from "./tasks/build-tasks.js";
-export { type SplitPatch, splitPatchByTests } from "./tasks/task-patch.js";
 // SWE-bench harness: test specifications as data
 export { isTestPath } from "./specs/test-path.js";
 export {
@@ -198,3 +187,14 @@ export {
   testDirectives,
   UnknownRepositoryError,
 } from "./specs/test-spec.js";
+// SWE-bench-style tasks from mined pull requests (FAIL_TO_PASS / PASS_TO_PASS by running the tests)
+export {
+  BuildTasksConfig,
+  type BuildTasksRuntime,
+  type BuiltTasks,
+  buildTasks,
+  DroppedTask,
+  TaskBuildError,
+  type TaskBuildProgress,
+} from "./tasks/build-tasks.js";
+export { type SplitPatch, splitPatchByTests } from "./tasks/task-patch.js";

@@ -13,13 +13,11 @@ const HAND_WRITTEN: Record<string, string> = {
   agentless: "moving to @swerl/agentless's AgentlessConfig",
   curate: "CurateConfig pending",
   demo: "DemoWorldConfig pending",
-  eval: "EvaluationConfig pending",
   mine: "MineConfig pending",
   reward: "reward batch config pending",
   rollout: "RolloutConfig pending",
   "serve-policy": "PolicyServerConfig pending",
   "serve-reward": "RewardServerConfig pending",
-  tasks: "task builder config pending",
   train: "trainer configs pending",
   validate: "validate config pending",
 };
@@ -28,12 +26,10 @@ const HAND_WRITTEN: Record<string, string> = {
 const UNDECLARED_STAGES: Record<string, string> = {
   demo: "pending",
   mine: "pending",
-  tasks: "pending",
   curate: "pending",
   sft: "pending",
   grpo: "pending",
   agentless: "pending",
-  eval: "pending",
   report: "pending",
 };
 

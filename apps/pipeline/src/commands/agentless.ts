@@ -222,17 +222,19 @@ Examples:
         startProgress({ label: "eval", total, unit: "instances" }),
       );
       try {
-        const evaluation = await runEvaluation({
-          dataset: options.dataset,
-          predictions: run.predictionsPath,
-          runId: options.runId,
-          outDir: join(options.out, "eval"),
-          executor,
-          instanceIds: options.instanceIds,
-          timeoutMs: options.timeout * 1000,
-          harness: options.harness,
-          onProgress: progress.onProgress,
-        });
+        const evaluation = await runEvaluation(
+          {
+            datasetName: options.dataset,
+            predictionsPath: run.predictionsPath,
+            runId: options.runId,
+            logDir: join(options.out, "eval"),
+            reportDir: join(options.out, "eval"),
+            ...(options.instanceIds ? { instanceIds: options.instanceIds } : {}),
+            timeoutSeconds: options.timeout,
+            harness: options.harness,
+          },
+          { executor, onProgress: progress.onProgress },
+        );
         progress.stop();
         const r = evaluation.report;
         process.stdout.write(

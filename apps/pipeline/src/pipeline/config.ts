@@ -45,6 +45,9 @@ export const presets: Record<RunConfig["preset"], PipelineConfigInput> = {
       // gold patch's files (oracle localization, labelled as such in the report) so its repairs, tests and
       // selection run on the trained policy's candidates. `localization: "policy"` is the Agentless setting.
       agentless: { localization: "oracle", samples: 2, tests: 1, maxTokens: 224 },
+      // the demo world's tests take well under a second: two at once, short limits
+      tasks: { workers: 2, timeoutSeconds: 120 },
+      eval: { workers: 2, timeoutSeconds: 300 },
     },
   },
   // The paper's settings, for a cluster: real GitHub sources (list the repositories in

@@ -10,7 +10,7 @@ export const EvaluationConfig = z.object({
     .string()
     .min(1)
     .describe("SWE-bench instances: a JSON, JSONL or Parquet file (a Hub name needs the Hub client)"),
-  split: z.string().default("test").describe("dataset split, for Hub names"),
+  split: z.string().default("test").describe("dataset split (Hub names)"),
   predictionsPath: z
     .string()
     .min(1)

@@ -181,6 +181,9 @@ export async function runEvaluation(
   const specs = await resolveSpecs(toRun, datasetFile, config.specs);
   const executor = runtime.executor ?? (await createExecutor(config, toRun, datasetFile, runtime));
   const warn = runtime.onWarning ?? (() => undefined);
+  // Ctrl-C (an aborted signal): the executor made here goes at once, with its containers or worktrees
+  const onAbort = () => void executor.close().catch(() => undefined);
+  if (!runtime.executor) runtime.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const byModel = new Map<string, Map<string, Prediction>>();
     for (const prediction of predictions.values()) {
@@ -296,6 +299,7 @@ export async function runEvaluation(
     }
     return { ...(runs[0] as ModelRun), runs };
   } finally {
+    runtime.signal?.removeEventListener("abort", onAbort);
     if (!runtime.executor) await executor.close();
   }
 }
