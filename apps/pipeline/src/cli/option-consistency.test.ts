@@ -13,6 +13,7 @@ const HAND_WRITTEN: Record<string, string> = {
   agentless: "moving to @swerl/agentless's AgentlessConfig",
   curate: "CurateConfig pending",
   demo: "DemoWorldConfig pending",
+  images: "a command group: its `images build` flags are generated from ImageBuildConfig",
   mine: "MineConfig pending",
   reward: "reward batch config pending",
   rollout: "RolloutConfig pending",

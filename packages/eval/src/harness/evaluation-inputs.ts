@@ -87,7 +87,7 @@ function tryRegistered(repo: string): RepositoryTestSpec | undefined {
 }
 
 /**
- * The predictions to evaluate, by instance id: a file, or `gold` / `empty` over the whole dataset (as
+ * The predictions to evaluate, by model then instance id: a file, or `gold` / `empty` over the whole dataset (as
  * the official harness; the selection comes after). Ids not in the dataset are an error naming them,
  * and ids or model names that would leave the output folder are refused.
  */
@@ -95,7 +95,7 @@ export async function loadPredictions(
   source: string,
   instances: readonly SweBenchInstance[],
   datasetFile: string,
-): Promise<Map<string, Prediction>> {
+): Promise<Map<string, Map<string, Prediction>>> {
   let predictions: Prediction[];
   if (source === "gold" || source === "empty") {
     predictions = instances.map((instance) => ({
@@ -122,7 +122,13 @@ export async function loadPredictions(
     safePathSegment(prediction.instance_id, "instance_id");
     modelDirectoryName(prediction.model_name_or_path);
   }
-  return new Map(predictions.map((prediction) => [prediction.instance_id, prediction]));
+  const byModel = new Map<string, Map<string, Prediction>>();
+  for (const prediction of predictions) {
+    const group = byModel.get(prediction.model_name_or_path) ?? new Map<string, Prediction>();
+    group.set(prediction.instance_id, prediction);
+    byModel.set(prediction.model_name_or_path, group);
+  }
+  return byModel;
 }
 
 /** The dataset's instances after `repo` and `instanceIds`; unknown ids are an error naming them. */

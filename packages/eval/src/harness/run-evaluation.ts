@@ -176,8 +176,9 @@ export async function runEvaluation(
   const config = parseConfig(input);
   const datasetFile = resolveDatasetFile(config);
   const { all, selected } = await selectInstances(datasetFile, config);
-  const predictions = await loadPredictions(config.predictionsPath, all, datasetFile);
-  const toRun = selected.filter((instance) => predictions.has(instance.instance_id));
+  const byModel = await loadPredictions(config.predictionsPath, all, datasetFile);
+  const predicted = new Set([...byModel.values()].flatMap((group) => [...group.keys()]));
+  const toRun = selected.filter((instance) => predicted.has(instance.instance_id));
   const specs = await resolveSpecs(toRun, datasetFile, config.specs);
   const executor = runtime.executor ?? (await createExecutor(config, toRun, datasetFile, runtime));
   const warn = runtime.onWarning ?? (() => undefined);
@@ -185,15 +186,12 @@ export async function runEvaluation(
   const onAbort = () => void executor.close().catch(() => undefined);
   if (!runtime.executor) runtime.signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const byModel = new Map<string, Map<string, Prediction>>();
-    for (const prediction of predictions.values()) {
-      const group = byModel.get(prediction.model_name_or_path) ?? new Map<string, Prediction>();
-      group.set(prediction.instance_id, prediction);
-      byModel.set(prediction.model_name_or_path, group);
-    }
     const counts = { resolved: 0, unresolved: 0, emptyPatch: 0, error: 0 };
     let done = 0;
-    const total = toRun.length;
+    const total = [...byModel.values()].reduce(
+      (sum, group) => sum + toRun.filter((instance) => group.has(instance.instance_id)).length,
+      0,
+    );
     const runs: ModelRun[] = [];
     const limiter = new ConcurrencyLimiter(config.workers);
     for (const [model, modelPredictions] of byModel) {
