@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import path from "node:path";
+import { parseConfig } from "@swerl/schema";
 import { z } from "zod";
 import {
   type ContainerSpec,
@@ -99,13 +100,16 @@ export class DockerExecutor implements Executor {
 
   constructor(options: DockerExecutorOptions) {
     const { image, client, environments, ...config } = options;
-    this.#config = DockerExecutorConfig.parse(config);
+    this.#config = parseConfig(DockerExecutorConfig, config, "DockerExecutor");
     this.#image = image;
     this.#client = client ?? new DockerClient();
     this.#ownClient = client === undefined;
     this.#limiter = new ConcurrencyLimiter(this.#config.concurrency);
     this.#environments = Object.fromEntries(
-      Object.entries(environments ?? {}).map(([repo, env]) => [repo, RepositoryEnvironment.parse(env)]),
+      Object.entries(environments ?? {}).map(([repo, env]) => [
+        repo,
+        parseConfig(RepositoryEnvironment, env, `DockerExecutor environments.${repo}`),
+      ]),
     );
   }
 

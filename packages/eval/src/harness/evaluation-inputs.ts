@@ -1,17 +1,12 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { Prediction, readAllRecords, SweBenchInstance } from "@swerl/schema";
+import { formatZodIssues, Prediction, readAllRecords, SweBenchInstance } from "@swerl/schema";
 import { z } from "zod";
 import { RepositoryEnvironment } from "../executors/executor.js";
 import { RepositoryTestSpec, repositorySpec } from "../specs/test-spec.js";
 import type { EvaluationConfig } from "./evaluation-config.js";
 import { EvaluationInputError, modelDirectoryName, safePathSegment } from "./output-files.js";
-
-/** A zod failure as one message naming every failing field. */
-export function formatIssues(error: z.ZodError, where: string): string {
-  return `${where}: ${error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`).join("; ")}`;
-}
 
 /** Spec files the demo world (and `swerl tasks`) write beside their datasets. */
 export const SPECS_FILE_NAME = "test-specs.json";
@@ -38,7 +33,7 @@ async function readJson<S extends z.ZodType>(file: string, schema: S, flag: stri
     throw new EvaluationInputError(`${flag} ${file}: cannot read as JSON: ${(error as Error).message}`);
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new EvaluationInputError(formatIssues(parsed.error, `${flag} ${file}`));
+  if (!parsed.success) throw new EvaluationInputError(`${flag} ${file}: ${formatZodIssues(parsed.error)}`);
   return parsed.data;
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import type { EvaluationReport, Prediction, SweBenchInstance } from "@swerl/schema";
+import { type EvaluationReport, type Prediction, parseConfig, type SweBenchInstance } from "@swerl/schema";
 import type { z } from "zod";
 import { DockerClient } from "../executors/docker-api.js";
 import { DockerExecutor } from "../executors/docker-executor.js";
@@ -18,7 +18,6 @@ import {
 } from "./evaluate-instance.js";
 import { EvaluationConfig } from "./evaluation-config.js";
 import {
-  formatIssues,
   loadEnvironments,
   loadPredictions,
   resolveDatasetFile,
@@ -74,12 +73,6 @@ export interface EvaluationRun extends ModelRun {
   runs: ModelRun[];
 }
 
-function parseConfig(input: z.input<typeof EvaluationConfig>): EvaluationConfig {
-  const parsed = EvaluationConfig.safeParse(input);
-  if (!parsed.success) throw new EvaluationInputError(formatIssues(parsed.error, "evaluation config"));
-  return parsed.data;
-}
-
 function statusOf(entry: InstanceReportEntry): InstanceOutcome["status"] {
   if (!entry.patch_exists) return "empty_patch";
   return entry.resolved ? "resolved" : "unresolved";
@@ -133,7 +126,11 @@ async function createExecutor(
     }
     return new LocalExecutor({ reposDir: repos, concurrency: config.workers, environments });
   }
-  const imageConfig = ImageBuildConfig.parse({ datasetName: datasetFile, source: config.imageSource });
+  const imageConfig = parseConfig(
+    ImageBuildConfig,
+    { datasetName: datasetFile, source: config.imageSource },
+    "images",
+  );
   const imageOf = new Map(
     instances.map((instance) => [
       instance.instance_id,
@@ -173,7 +170,7 @@ export async function runEvaluation(
   input: z.input<typeof EvaluationConfig>,
   runtime: EvaluationRuntime = {},
 ): Promise<EvaluationRun> {
-  const config = parseConfig(input);
+  const config = parseConfig(EvaluationConfig, input, "runEvaluation");
   const datasetFile = resolveDatasetFile(config);
   const { all, selected } = await selectInstances(datasetFile, config);
   const byModel = await loadPredictions(config.predictionsPath, all, datasetFile);

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { readAllRecords, SweBenchInstance } from "@swerl/schema";
+import { parseConfig, readAllRecords, SweBenchInstance } from "@swerl/schema";
 import type { z } from "zod";
 import { answerKeyFreeCheckout } from "../executors/checkout.js";
 import {
@@ -264,7 +264,7 @@ export async function buildImages(
   input: z.input<typeof ImageBuildConfig>,
   runtime: BuildImagesRuntime = {},
 ): Promise<BuiltImages> {
-  const config = ImageBuildConfig.parse(input);
+  const config = parseConfig(ImageBuildConfig, input, "buildImages");
   const client = runtime.client ?? new DockerClient();
   const steps: ImageBuildProgress[] = [];
   const done = new Set<string>();

@@ -1,7 +1,15 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { MinedPullRequest, readRecords, SweBenchInstance, SwerlError, writeRecords } from "@swerl/schema";
+import {
+  formatZodIssues,
+  MinedPullRequest,
+  parseConfig,
+  readRecords,
+  SweBenchInstance,
+  SwerlError,
+  writeRecords,
+} from "@swerl/schema";
 import { z } from "zod";
 import {
   type Executor,
@@ -158,9 +166,7 @@ async function loadSpecs(specs: BuildTasksConfig["specs"]): Promise<Map<string, 
   const parsed = z.record(z.string(), RepositoryTestSpec).safeParse(raw);
   if (!parsed.success) {
     const where = typeof specs === "string" ? specs : "specs";
-    throw new TaskBuildError(
-      `${where}: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`,
-    );
+    throw new TaskBuildError(`${where}: ${formatZodIssues(parsed.error)}`);
   }
   return new Map(Object.entries(parsed.data));
 }
@@ -336,13 +342,7 @@ export async function buildTasks(
   input: z.input<typeof BuildTasksConfig>,
   runtime: BuildTasksRuntime = {},
 ): Promise<BuiltTasks> {
-  const parsed = BuildTasksConfig.safeParse(input);
-  if (!parsed.success) {
-    throw new TaskBuildError(
-      `task build config: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`,
-    );
-  }
-  const config = parsed.data;
+  const config = parseConfig(BuildTasksConfig, input, "buildTasks");
   const specs = await loadSpecs(config.specs);
   const candidates = await loadCandidates(config, runtime);
   const executor =
