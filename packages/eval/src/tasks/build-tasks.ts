@@ -289,7 +289,8 @@ async function buildOne(
       (name) => passesAfter(name) && passedBefore(name).every((passed) => passed),
     );
     // a test that fails before and passes after only some of the time is flaky: its task is no measure
-    const flaky = Object.keys(last).filter((name) => {
+    const seen = new Set(after.results.flatMap((statuses) => Object.keys(statuses)));
+    const flaky = [...seen].filter((name) => {
       const afterVaries = new Set(after.results.map((statuses) => statuses[name] === "PASSED")).size > 1;
       const beforeVaries = new Set(passedBefore(name)).size > 1;
       return (afterVaries || beforeVaries) && !passedBefore(name).every((passed) => passed);
