@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { mkdir, rm } from "node:fs/promises";
+import { appendFile, mkdir, rm } from "node:fs/promises";
+import path from "node:path";
 import { promisify } from "node:util";
 import { ExecutorError } from "./errors.js";
 
@@ -35,21 +36,29 @@ export async function git(args: string[], context: string, cwd?: string): Promis
  */
 export async function answerKeyFreeCheckout(mirror: string, commit: string, dir: string): Promise<void> {
   const context = `checking out ${commit} from ${mirror}`;
-  await git(["--git-dir", mirror, "rev-parse", "--verify", "--quiet", `${commit}^{commit}`], context).catch(
-    (error: unknown) => {
-      throw new ExecutorError(`${context}: commit ${commit} is not in ${mirror}`, { cause: error });
-    },
-  );
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
+  // no reflog is ever written (core.logAllRefUpdates=false), so nothing is left to expire
   await git(["init", "-q", dir], context);
-  // --update-shallow: trimmed mirrors (shallow roots) are accepted too
-  await git(
-    ["-C", dir, "fetch", "-q", "--no-tags", "--no-write-fetch-head", "--update-shallow", mirror, commit],
-    context,
-  );
+  await appendFile(path.join(dir, ".git", "config"), "[core]\n\tlogAllRefUpdates = false\n");
+  try {
+    // --update-shallow: trimmed mirrors (shallow roots) are accepted too
+    await git(
+      ["-C", dir, "fetch", "-q", "--no-tags", "--no-write-fetch-head", "--update-shallow", mirror, commit],
+      context,
+    );
+  } catch (error) {
+    const known = await git(
+      ["--git-dir", mirror, "rev-parse", "--verify", "--quiet", `${commit}^{commit}`],
+      context,
+    ).then(
+      () => true,
+      () => false,
+    );
+    if (!known) throw new ExecutorError(`${context}: commit ${commit} is not in ${mirror}`, { cause: error });
+    throw error;
+  }
   await git(["-C", dir, "-c", "advice.detachedHead=false", "checkout", "-q", "--detach", commit], context);
-  await git(["-C", dir, "reflog", "expire", "--expire=now", "--all"], context);
   // git init leaves an unborn default branch: nothing else but HEAD names a commit
 }
 
