@@ -28,8 +28,8 @@ function frame(stream: 1 | 2, text: string): Buffer {
 const root = mkdtempSync(path.join(tmpdir(), "swerl-docker-api-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** A real HTTP server on a unix socket answering like an engine of the given API version. */
-async function fakeEngine(apiVersion: string) {
+/** A real HTTP server on a unix socket (or TCP) answering like an engine of the given API version. */
+async function fakeEngine(apiVersion: string, tcp = false) {
   const seen: string[] = [];
   const socketPath = path.join(root, `engine-${apiVersion}.sock`);
   const server = http.createServer((req, res) => {
@@ -41,8 +41,11 @@ async function fakeEngine(apiVersion: string) {
     res.statusCode = req.url?.endsWith("/json") ? 200 : 404;
     res.end(JSON.stringify({ message: "no such thing" }));
   });
-  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-  return { seen, socketPath, close: () => new Promise((resolve) => server.close(resolve)) };
+  if (tcp) await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  else await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return { seen, socketPath, port, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 describe("Docker Engine API", () => {
@@ -76,6 +79,14 @@ describe("Docker Engine API", () => {
     expect(await other.apiVersion()).toBe("1.43");
     other.close();
     await recent.close();
+    const overTcp = await fakeEngine("1.41", true);
+    const tcpClient = new DockerClient(
+      new DockerHttpTransport(parseDockerHost(`tcp://127.0.0.1:${overTcp.port}`)),
+    );
+    expect(await tcpClient.apiVersion()).toBe("1.41");
+    expect(overTcp.seen).toEqual(["GET /version"]);
+    tcpClient.close();
+    await overTcp.close();
     const nobody = new DockerClient(
       new DockerHttpTransport({ kind: "unix", socketPath: path.join(root, "none.sock") }),
     );

@@ -251,10 +251,10 @@ describe("commandEnvironment", () => {
       { PATH: "/usr/bin", HOME: "/home/u", HF_TOKEN: "hf_x", A: "inherited", B: "inherited" },
       { interpreter: "/venv/bin/python", path: ["/tools"], env: { A: "repo" } },
       { B: "command" },
-      "/work/.bin-x",
+      "/shims/.bin-x",
     );
     expect(env).toEqual({
-      PATH: "/work/.bin-x:/tools:/usr/bin",
+      PATH: "/shims/.bin-x:/tools:/usr/bin",
       HOME: "/home/u",
       A: "repo",
       B: "command",
