@@ -1,67 +1,7 @@
-// Agentless Mini: the driver and the pieces that decide (localization, repair, test selection, reranking)
-export { gitPatch } from "./agentless/git-patch.js";
-export {
-  buildLocalizationPrompt,
-  LocalizationOutcome,
-  LocalizationRates,
-  localizationOutcome,
-  localizationRates,
-  parseLocalizedFiles,
-  patchFiles,
-} from "./agentless/localization.js";
-export { GAP_MARKER, type PatchSketch, sketchFromPatches } from "./agentless/patch-sketch.js";
-export {
-  buildAgentlessRepairPrompt,
-  buildLocalizationPrompts,
-  buildReproductionConversation,
-  type LocalizationPrompts,
-  type LocalizationView,
-  localizationView,
-  type PromptBudget,
-} from "./agentless/prompts.js";
-export { isValidPython, normalizePython, pythonParser } from "./agentless/python-syntax.js";
-export { countRegressions, passingTests, type TestStatusMap } from "./agentless/regression.js";
-export { answerOf, type RepairOutcome, RepairStatus, repairCandidate } from "./agentless/repair.js";
-export {
-  listRepositoryFiles,
-  localizableFiles,
-  readRepositoryFiles,
-  renderRepositoryList,
-  renderRepositoryTree,
-} from "./agentless/repository-view.js";
-export {
-  buildReproductionPrompt,
-  extractTestScript,
-  type GeneratedTest,
-  OTHER_LINE,
-  REPRODUCED_LINE,
-  RESOLVED_LINE,
-  ReproductionVerdict,
-  reproductionVerdict,
-  selectReproductionTests,
-} from "./agentless/reproduction.js";
-export { RepairCandidate, type RerankDecision, rerankCandidates } from "./agentless/rerank.js";
-export {
-  AGENTLESS_STAGES,
-  AgentlessCounts,
-  AgentlessInputError,
-  type AgentlessProgress,
-  type AgentlessRun,
-  type AgentlessStage,
-  countCandidates,
-  InstanceStages,
-  InstanceTrace,
-  LocalizeRecord,
-  mergeLocalizations,
-  RegressionRecord,
-  RepairRecord,
-  ReproduceRecord,
-  type RunAgentlessOptions,
-  runAgentless,
-} from "./agentless/run-agentless.js";
-export { REPRODUCTION_SCRIPT, TestBench, type TestBenchOptions } from "./agentless/test-bench.js";
-export { answerKeyFreeCheckout } from "./executors/checkout.js";
 // SWE-bench harness: Docker executor (Engine API, version negotiated, DOCKER_HOST unix or tcp)
+
+// SWE-bench harness: where evaluations run
+export { answerKeyFreeCheckout } from "./executors/checkout.js";
 export {
   type ContainerSpec,
   checkProgressStream,
@@ -85,7 +25,6 @@ export {
   type DockerTransport,
   parseDockerHost,
 } from "./executors/docker-transport.js";
-// SWE-bench harness: where evaluations run
 export { ExecutorError } from "./executors/errors.js";
 export {
   type Executor,
@@ -177,7 +116,6 @@ export {
 } from "./parsers/registry.js";
 export { HarnessVersion, type LogParser, type StatusMap, TestStatus } from "./parsers/test-status.js";
 // SWE-bench harness: test specifications as data
-export { isTestPath } from "./specs/test-path.js";
 export {
   diffFiles,
   RepositoryTestSpec,

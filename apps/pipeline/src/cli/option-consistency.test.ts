@@ -10,7 +10,6 @@ import { configOptionsOf, describeConfig } from "./config-options.js";
 
 /** Commands whose flags are not generated from a config schema, and why. */
 const HAND_WRITTEN: Record<string, string> = {
-  agentless: "moving to @swerl/agentless's AgentlessConfig",
   curate: "CurateConfig pending",
   demo: "DemoWorldConfig pending",
   images: "a command group: its `images build` flags are generated from ImageBuildConfig",
@@ -30,7 +29,6 @@ const UNDECLARED_STAGES: Record<string, string> = {
   curate: "pending",
   sft: "pending",
   grpo: "pending",
-  agentless: "pending",
   report: "pending",
 };
 

@@ -44,7 +44,18 @@ export const presets: Record<RunConfig["preset"], PipelineConfigInput> = {
       // The small policy is trained on repair only and cannot localize: the demo gives Agentless Mini the
       // gold patch's files (oracle localization, labelled as such in the report) so its repairs, tests and
       // selection run on the trained policy's candidates. `localization: "policy"` is the Agentless setting.
-      agentless: { localization: "oracle", samples: 2, tests: 1, maxTokens: 224 },
+      // Two repairs and one test per instance, sampled in one request each; the demo keeps Agentless's
+      // selection order and the strict parser it was measured with (the library defaults are the paper's).
+      agentless: {
+        localization: "oracle",
+        numSamples: 2,
+        numTests: 1,
+        maxFiles: 3,
+        maxTokens: 224,
+        samplesPerRequest: 2,
+        selection: "agentless",
+        parse: "strict",
+      },
       // the demo world's tests take well under a second: two at once, short limits
       tasks: { workers: 2, timeoutSeconds: 120 },
       eval: { workers: 2, timeoutSeconds: 300 },
@@ -60,7 +71,7 @@ export const presets: Record<RunConfig["preset"], PipelineConfigInput> = {
     stages: {
       mine: { source: "graphql", graphqlUrl: "https://api.github.com" },
       grpo: { engine: "verl" },
-      agentless: { policy: "openai:http://127.0.0.1:8001", samples: 500, tests: 500 },
+      agentless: { policy: "openai:http://127.0.0.1:8001", numSamples: 500, numTests: 30 },
     },
   },
 };

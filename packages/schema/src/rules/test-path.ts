@@ -1,4 +1,9 @@
-/** Whether a repository path is a test file (SWE-bench's split of a PR into `patch` and `test_patch`, and what Agentless leaves out of its views). */
+/**
+ * Whether a repository path is a test file: under a `tests`/`test`/`testing`/`__tests__` directory,
+ * `test_*.py`, `*_test.py`/`*_tests.py`, `*.test.ts`/`*.spec.js` (any JS/TS extension), or `conftest.py`.
+ * The one rule that splits a pull request's patch into `patch` and `test_patch` and that keeps tests out
+ * of Agentless localization.
+ */
 export function isTestPath(path: string): boolean {
   const parts = path.split("/");
   const file = parts.at(-1) ?? "";
