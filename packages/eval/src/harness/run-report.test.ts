@@ -1,11 +1,10 @@
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { type Prediction, readAllRecords, SweBenchInstance } from "@swerl/schema";
 import { describe, expect, it } from "vitest";
 import { buildRunReport } from "./run-report.js";
 
-const GOLDEN = resolve(import.meta.dirname, "../../fixtures/golden-logs");
-const DATASETS = resolve(import.meta.dirname, "../../../schema/fixtures/swe-bench");
+const GOLDEN = new URL("../../fixtures/golden-logs", import.meta.url).pathname;
+const DATASETS = new URL("../../../schema/fixtures/swe-bench", import.meta.url).pathname;
 /** Docker bookkeeping the 2.x harness added to its reports; nothing to do with grading. */
 const DOCKER_ONLY = ["unstopped_instances", "unstopped_containers", "unremoved_images"];
 
@@ -16,7 +15,7 @@ function recorded(file: string): Record<string, unknown> {
 }
 
 async function goldPredictions(file: string): Promise<Map<string, Prediction>> {
-  const instances = await readAllRecords(`${DATASETS}/${file}`, SweBenchInstance);
+  const instances = await readAllRecords(`${DATASETS}/${file}.gz`, SweBenchInstance);
   return new Map(
     instances.map((i) => [
       i.instance_id,
@@ -27,7 +26,7 @@ async function goldPredictions(file: string): Promise<Map<string, Prediction>> {
 
 describe("buildRunReport reproduces recorded official run reports", () => {
   it("gold on Verified, all 500 resolved (official_swebench_repo_reports/gold.fresh-verified.json)", async () => {
-    const predictions = await goldPredictions("swe-bench_verified.test.jsonl.gz");
+    const predictions = await goldPredictions("swe-bench_verified.test.jsonl");
     const report = buildRunReport({
       selectedIds: [...predictions.keys()],
       predictions,
@@ -39,7 +38,7 @@ describe("buildRunReport reproduces recorded official run reports", () => {
   });
 
   it("gold on Lite with one selected instance (saadan_gold_v2/gold.validate-gold.json)", async () => {
-    const predictions = await goldPredictions("swe-bench_lite.test.jsonl.gz");
+    const predictions = await goldPredictions("swe-bench_lite.test.jsonl");
     const instanceReport = JSON.parse(
       readFileSync(`${GOLDEN}/saadan_gold_v2/sympy__sympy-20590/report.json`, "utf8"),
     );

@@ -10,7 +10,8 @@ import { gradeTests, resolutionStatus } from "../grading/grade.js";
 import { parserForRepository } from "./registry.js";
 import type { HarnessVersion } from "./test-status.js";
 
-const GOLDEN = path.resolve(import.meta.dirname, "../../fixtures/golden-logs");
+const GOLDEN = new URL("../../fixtures/golden-logs", import.meta.url).pathname;
+const DATASETS = new URL("../../../schema/fixtures/swe-bench", import.meta.url).pathname;
 const START = ">>>>> Start Test Output";
 const END = ">>>>> End Test Output";
 
@@ -37,14 +38,11 @@ for (const run of readdirSync(GOLDEN)) {
 const instances = new Map<string, SweBenchInstance>();
 beforeAll(async () => {
   for (const file of [
-    "swe-bench_verified.test.jsonl.gz",
-    "swe-bench_lite.test.jsonl.gz",
-    "swe-bench_lite.dev.jsonl.gz",
+    "swe-bench_verified.test.jsonl",
+    "swe-bench_lite.test.jsonl",
+    "swe-bench_lite.dev.jsonl",
   ]) {
-    for (const record of await readAllRecords(
-      path.resolve(import.meta.dirname, "../../../schema/fixtures/swe-bench", file),
-      SweBenchInstanceSchema,
-    )) {
+    for (const record of await readAllRecords(path.join(DATASETS, `${file}.gz`), SweBenchInstanceSchema)) {
       instances.set(record.instance_id, record);
     }
   }

@@ -1,4 +1,3 @@
-import { resolve } from "node:path";
 import { readAllRecords, SweBenchInstance } from "@swerl/schema";
 import { describe, expect, it } from "vitest";
 import {
@@ -13,22 +12,25 @@ const START = ": '>>>>> Start Test Output'\n";
 const END = "\n: '>>>>> End Test Output'";
 
 describe("test specs against the official eval_script of every instance", () => {
-  it.each([
-    resolve(import.meta.dirname, "../../../schema/fixtures/swe-bench/swe-bench_verified.test.jsonl.gz"),
-    resolve(import.meta.dirname, "../../../schema/fixtures/swe-bench/swe-bench_lite.test.jsonl.gz"),
-  ])("%s: derived command == the command between the output markers", async (file) => {
-    const instances = await readAllRecords(file, SweBenchInstance);
-    const mismatches: string[] = [];
-    for (const instance of instances) {
-      const script = instance.eval_script ?? "";
-      const official = script.split(START)[1]?.split(END)[0];
-      const ours = testCommandFor(instance);
-      if (ours !== official) mismatches.push(`${instance.instance_id}: ours=${ours} official=${official}`);
-      expect(repositorySpec(instance.repo).parser.replace(/^parse_log_/, "")).toBeTruthy();
-    }
-    expect(mismatches).toEqual([]);
-    expect(instances.length).toBeGreaterThanOrEqual(300);
-  });
+  it.each(["swe-bench_verified.test.jsonl.gz", "swe-bench_lite.test.jsonl.gz"])(
+    "%s: derived command == the command between the output markers",
+    async (file) => {
+      const instances = await readAllRecords(
+        new URL(`../../../schema/fixtures/swe-bench/${file}`, import.meta.url).pathname,
+        SweBenchInstance,
+      );
+      const mismatches: string[] = [];
+      for (const instance of instances) {
+        const script = instance.eval_script ?? "";
+        const official = script.split(START)[1]?.split(END)[0];
+        const ours = testCommandFor(instance);
+        if (ours !== official) mismatches.push(`${instance.instance_id}: ours=${ours} official=${official}`);
+        expect(repositorySpec(instance.repo).parser.replace(/^parse_log_/, "")).toBeTruthy();
+      }
+      expect(mismatches).toEqual([]);
+      expect(instances.length).toBeGreaterThanOrEqual(300);
+    },
+  );
 });
 
 describe("directives", () => {
