@@ -74,7 +74,15 @@ describe.skipIf(!available)("report.html in a real browser", () => {
           };
         }),
       );
-      expect(charts.map((c) => c.id).sort()).toEqual(["format", "funnel", "kl", "length", "loss", "reward"]);
+      expect(charts.map((c) => c.id).sort()).toEqual([
+        "format",
+        "funnel",
+        "grpo-loss",
+        "kl",
+        "length",
+        "loss",
+        "reward",
+      ]);
       for (const c of charts) {
         expect(c.width).toBeGreaterThan(100);
         expect(c.height).toBeGreaterThan(100);
