@@ -30,8 +30,6 @@ const UNDECLARED_STAGES: Record<string, string> = {
   mine: "pending",
   tasks: "pending",
   curate: "pending",
-  sft: "pending",
-  grpo: "pending",
   agentless: "pending",
   eval: "pending",
   report: "pending",

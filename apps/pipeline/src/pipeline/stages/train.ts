@@ -136,6 +136,8 @@ export const sftStage: Stage = {
   description: "create the default model and warm-start it on oracle responses (SFT)",
   after: ["mine", "curate"],
   version: "2",
+  options: SftStageOptions,
+  configFrom: [TrainLocalConfig],
   async run(context) {
     const { heldoutInstances, agentlessExamples, ...train } = stageOptions(SftStageOptions, context, "sft");
     const config = parseTrainLocalConfig({ ...train, grpo: false }, "stages.sft");
@@ -190,6 +192,8 @@ export const grpoStage: Stage = {
   description: "reinforce the SFT policy with GRPO on the SWE-RL reward",
   after: ["sft"],
   version: "3",
+  options: GrpoStageOptions,
+  configFrom: [TrainLocalConfig],
   async run(context) {
     const options = stageOptions(GrpoStageOptions, context, "grpo");
     const sft = context.input("sft");
