@@ -3,8 +3,6 @@ import type { DemoLinkStyle, DemoVerdict } from "./ground-truth.js";
 import {
   javascriptInitialFiles,
   javascriptNoise,
-  MAINTAINER,
-  noise,
   pythonInitialFiles,
   pythonNoise,
 } from "./noise-pull-requests.js";
