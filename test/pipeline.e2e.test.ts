@@ -28,7 +28,7 @@ const SMALL_BUDGET = {
         heldout: { maxTokens: 32 },
       },
     },
-    agentless: { samples: 1, tests: 0, maxTokens: 32 },
+    agentless: { numSamples: 1, numTests: 0, samplesPerRequest: 1, maxTokens: 32 },
   },
 };
 

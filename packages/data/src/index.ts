@@ -99,6 +99,7 @@ export {
 } from "./mine-pull-requests.js";
 export { dedupeByPatch, normalizePatch, patchKey } from "./patch-dedup.js";
 export { FilterConfig, type NoiseReason, noiseReason, PullRequestFacts } from "./pr-filters.js";
+export { isValidPython, normalizePython, pythonParser } from "./python/python-parser.js";
 export {
   cloneUrl,
   RepositoryCache,

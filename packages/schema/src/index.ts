@@ -41,3 +41,5 @@ export { FinishReason, RolloutGroup, RolloutSample } from "./records/rollout.js"
 export { RunConfig } from "./records/run-config.js";
 export { Prediction, SweBenchInstance, type SweBenchInstanceInput } from "./records/swe-bench-instance.js";
 export { TrainingMetricsRow } from "./records/training-metrics.js";
+// Rules
+export { isTestPath } from "./rules/test-path.js";

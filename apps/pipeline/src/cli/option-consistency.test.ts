@@ -10,7 +10,6 @@ import { configOptionsOf, describeConfig } from "./config-options.js";
 
 /** Commands whose flags are not generated from a config schema, and why. */
 const HAND_WRITTEN: Record<string, string> = {
-  agentless: "moving to @swerl/agentless's AgentlessConfig",
   curate: "CurateConfig pending",
   demo: "DemoWorldConfig pending",
   eval: "EvaluationConfig pending",
@@ -30,7 +29,6 @@ const UNDECLARED_STAGES: Record<string, string> = {
   mine: "pending",
   tasks: "pending",
   curate: "pending",
-  agentless: "pending",
   eval: "pending",
   report: "pending",
 };

@@ -54,8 +54,19 @@ export const presets: Record<RunConfig["preset"], PipelineConfigInput> = {
         },
       },
       // Real Agentless localization: the policy names the files from the issue and the repository's file
-      // list (SFT taught it that prompt); the report labels the mode.
-      agentless: { localization: "policy", samples: 2, tests: 1, maxTokens: 192 },
+      // list (SFT taught it that prompt); the report labels the mode. Two repairs and one test per
+      // instance, sampled in one request each; the demo keeps Agentless's selection order and the strict
+      // parser it was measured with (the library defaults are the paper's).
+      agentless: {
+        localization: "policy",
+        numSamples: 2,
+        numTests: 1,
+        maxFiles: 3,
+        maxTokens: 192,
+        samplesPerRequest: 2,
+        selection: "agentless",
+        parse: "strict",
+      },
     },
   },
   // The paper's settings, for a cluster: real GitHub sources (list the repositories in
@@ -68,7 +79,7 @@ export const presets: Record<RunConfig["preset"], PipelineConfigInput> = {
     stages: {
       mine: { source: "graphql", graphqlUrl: "https://api.github.com" },
       grpo: { engine: "verl" },
-      agentless: { policy: "openai:http://127.0.0.1:8001", samples: 500, tests: 500 },
+      agentless: { policy: "openai:http://127.0.0.1:8001", numSamples: 500, numTests: 30 },
     },
   },
 };

@@ -3,12 +3,11 @@ import { join } from "node:path";
 import {
   buildAgentlessRepairPrompt,
   buildLocalizationPrompts,
-  isTestPath,
   listRepositoryFiles,
   localizableFiles,
-  mirrorDirectoryName,
-} from "@swerl/eval";
-import { RlInstance, readRecords } from "@swerl/schema";
+} from "@swerl/agentless";
+import { mirrorDirectoryName } from "@swerl/eval";
+import { isTestPath, RlInstance, readRecords } from "@swerl/schema";
 import { buildOracleResponse, OracleResponseError, type SftExample } from "@swerl/trainer";
 
 /** What `writeAgentlessExamples` wrote. */

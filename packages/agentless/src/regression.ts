@@ -15,3 +15,8 @@ export function passingTests(statuses: TestStatusMap): string[] {
 export function countRegressions(regressionSuite: readonly string[], candidate: TestStatusMap): number {
   return regressionSuite.filter((name) => !PASSING.has(candidate[name] ?? "FAILED")).length;
 }
+
+/** The regression suite's tests that no longer pass with a candidate (missing counts as failing). */
+export function failingTests(regressionSuite: readonly string[], candidate: TestStatusMap): string[] {
+  return regressionSuite.filter((name) => !PASSING.has(candidate[name] ?? "FAILED"));
+}

@@ -3,12 +3,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  isTestPath,
-  listRepositoryFiles,
-  localizableFiles,
-  renderRepositoryTree,
-} from "./repository-view.js";
+import { listRepositoryFiles, localizableFiles, renderRepositoryTree } from "./repository-view.js";
 
 describe("repository view", () => {
   it("lists a commit's files from a bare repository and keeps source files, not tests", async () => {
@@ -57,7 +52,5 @@ describe("repository view", () => {
     expect(renderRepositoryTree(["b.py", "pkg/z.py", "pkg/a.py", "pkg/sub/m.py"])).toBe(
       ["pkg/", "  sub/", "    m.py", "  a.py", "  z.py", "b.py"].join("\n"),
     );
-    expect(isTestPath("src/foo_test.py")).toBe(true);
-    expect(isTestPath("src/testing_utils.py")).toBe(false);
   });
 });

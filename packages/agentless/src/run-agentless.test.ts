@@ -1,7 +1,7 @@
-import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { LocalExecutor, registerRepositorySpec, runEvaluation } from "@swerl/eval";
 import {
   OpenAIPolicy,
   type Policy,
@@ -9,111 +9,13 @@ import {
   type RunningPolicyServer,
   startPolicyServer,
 } from "@swerl/rollout";
-import { Prediction, readAllRecords, type SweBenchInstanceInput } from "@swerl/schema";
+import { Prediction, readAllRecords } from "@swerl/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalExecutor } from "../executors/local-executor.js";
-import { runEvaluation } from "../harness/run-evaluation.js";
-import { type InstanceTrace, runAgentless } from "./run-agentless.js";
-
-const ADD_ISSUE = "add() subtracts instead of adding: add(2, 3) gives -1";
-const SHOUT_ISSUE = "shout() should upper-case its argument but lower-cases it";
-
-const files: Record<string, string> = {
-  "calc/__init__.py": "",
-  "calc/ops.py": "def add(a, b):\n    return a - b\n\n\ndef sub(a, b):\n    return a - b\n",
-  "calc/text.py": "def shout(s):\n    return s.lower()\n",
-  "calc/util.py": 'GREETING = "hi"\nLIMIT = 10\n',
-  "tests/__init__.py": "",
-  "tests/test_ops.py":
-    "import unittest\n\nfrom calc.ops import sub\n\n\nclass OpsTest(unittest.TestCase):\n    def test_sub(self):\n        self.assertEqual(sub(5, 3), 2)\n",
-  "tests/test_text.py":
-    "import unittest\n\nfrom calc.text import shout\n\n\nclass TextTest(unittest.TestCase):\n    def test_empty(self):\n        self.assertEqual(shout(''), '')\n",
-};
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, {
-    cwd,
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@t",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@t",
-    },
-  }).toString();
-}
-
-/** The diff that turns `files` into `files` with `changes`, as the task builder writes patches. */
-async function diffOf(work: string, base: string, changes: Record<string, string>): Promise<string> {
-  git(work, "checkout", "-q", base);
-  for (const [path, content] of Object.entries(changes)) await writeFile(join(work, path), content);
-  const patch = git(work, "diff", "--no-color", "--no-ext-diff");
-  git(work, "checkout", "-q", "--", ".");
-  return patch;
-}
-
-/** A two-instance benchmark over one small Python repository (until DEMO's writeDemoWorld lands). */
-async function writeBenchmark(dir: string) {
-  const work = join(dir, "work");
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(work, path)), { recursive: true });
-    await writeFile(join(work, path), content);
-  }
-  git(work, "init", "-q");
-  git(work, "add", "-A");
-  git(work, "commit", "-qm", "calc");
-  const base = git(work, "rev-parse", "HEAD").trim();
-  await mkdir(join(dir, "repos"));
-  git(dir, "clone", "-q", "--bare", work, join(dir, "repos", "demo__calc.git"));
-  const addTest =
-    files["tests/test_ops.py"]! +
-    "\n    def test_add(self):\n        from calc.ops import add\n        self.assertEqual(add(2, 3), 5)\n";
-  const shoutTest =
-    files["tests/test_text.py"]! + "\n    def test_shout(self):\n        self.assertEqual(shout('a'), 'A')\n";
-  const instance = (
-    id: string,
-    issue: string,
-    patch: string,
-    testPatch: string,
-    f2p: string,
-    p2p: string,
-  ): SweBenchInstanceInput => ({
-    instance_id: id,
-    repo: "demo/calc",
-    base_commit: base,
-    patch,
-    test_patch: testPatch,
-    problem_statement: issue,
-    version: "1.0",
-    FAIL_TO_PASS: [f2p],
-    PASS_TO_PASS: [p2p],
-  });
-  const instances = [
-    instance(
-      "demo__calc-1",
-      ADD_ISSUE,
-      await diffOf(work, base, {
-        "calc/ops.py": files["calc/ops.py"]!.replace("return a - b\n\n", "return a + b\n\n"),
-      }),
-      await diffOf(work, base, { "tests/test_ops.py": addTest }),
-      "test_add (tests.test_ops.OpsTest.test_add)",
-      "test_sub (tests.test_ops.OpsTest.test_sub)",
-    ),
-    instance(
-      "demo__calc-2",
-      SHOUT_ISSUE,
-      await diffOf(work, base, { "calc/text.py": "def shout(s):\n    return s.upper()\n" }),
-      await diffOf(work, base, { "tests/test_text.py": shoutTest }),
-      "test_shout (tests.test_text.TextTest.test_shout)",
-      "test_empty (tests.test_text.TextTest.test_empty)",
-    ),
-  ];
-  await writeFile(join(dir, "bench.jsonl"), instances.map((i) => JSON.stringify(i)).join("\n") + "\n");
-  await writeFile(
-    join(dir, "test-specs.json"),
-    JSON.stringify({ "demo/calc": { testCommand: "python3 -m unittest -v", parser: "unittest" } }),
-  );
-}
+import type { AgentlessConfigInput } from "./config.js";
+import type { AgentlessRuntime } from "./context.js";
+import type { InstanceTrace } from "./records.js";
+import { runAgentless } from "./run-agentless.js";
+import { ADD_ISSUE, SHOUT_ISSUE, writeBenchmark } from "./testing/calc-benchmark.js";
 
 const answer = (solution: string) => `<think>\nreasoning\n</think>\n<solution>\n${solution}\n</solution>`;
 const edit = (path: string, search: string, replace: string) =>
@@ -205,6 +107,29 @@ const served: Policy = {
 };
 
 let dir: string;
+
+/**
+ * One call's config and runtime objects together: the benchmark's specs file, Agentless's selection order
+ * and the strict parser (whose rules these tests spell out), all samples of a prompt in one request,
+ * unless told otherwise.
+ */
+function agentless({
+  policy,
+  onProgress,
+  ...config
+}: Omit<AgentlessConfigInput, "specsFile"> & AgentlessRuntime & { specsFile?: string }) {
+  return runAgentless(
+    {
+      specsFile: join(dir, "test-specs.json"),
+      selection: "agentless",
+      parse: "strict",
+      // the scripted policy answers a prompt's samples in one request
+      samplesPerRequest: 64,
+      ...config,
+    },
+    { policy, onProgress },
+  );
+}
 let server: RunningPolicyServer;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "swerl-agentless-"));
@@ -218,14 +143,14 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     const policy = await OpenAIPolicy.connect({ baseUrl: server.url });
     const outDir = join(dir, "agentless");
     const stagesSeen: string[] = [];
-    const run = await runAgentless({
+    const run = await agentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
       specsFile: join(dir, "test-specs.json"),
       policy,
       outDir,
-      samples: 6,
-      tests: 2,
+      numSamples: 6,
+      numTests: 2,
       onProgress: (p) => {
         if (p.phase !== "instance") stagesSeen.push(`${p.stage}:${p.phase}`);
       },
@@ -345,6 +270,11 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     expect(predictions[0]!.model_patch).toContain("+    return a + b\n");
     expect(predictions[1]!.model_patch).toContain("+LIMIT = 20\n");
     const executor = new LocalExecutor({ reposDir: join(dir, "repos") });
+    // the harness reads its specs from its registry (Agentless takes them explicitly)
+    for (const [repo, spec] of Object.entries(
+      JSON.parse(await readFile(join(dir, "test-specs.json"), "utf8")),
+    ))
+      registerRepositorySpec(repo, spec as Parameters<typeof registerRepositorySpec>[1]);
     try {
       const evaluation = await runEvaluation({
         dataset: join(dir, "bench.jsonl"),
@@ -361,13 +291,13 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
 
     // resume: nothing is asked of the policy again
     const before = replay.hits.reduce((a, b) => a + b, 0);
-    const again = await runAgentless({
+    const again = await agentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
       policy,
       outDir,
-      samples: 6,
-      tests: 2,
+      numSamples: 6,
+      numTests: 2,
     });
     expect(again.resumed).toBe(2);
     expect(again.stages).toEqual(run.stages);
@@ -376,13 +306,13 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
 
     // resume per stage: a lost regression file reruns only that stage of that instance (no policy call) ...
     await rm(join(outDir, "instances", "demo__calc-2", "regression.json"));
-    const third = await runAgentless({
+    const third = await agentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
       policy,
       outDir,
-      samples: 6,
-      tests: 2,
+      numSamples: 6,
+      numTests: 2,
     });
     expect(third.stageStatus).toMatchObject({
       localize: { ran: 0, resumed: 2 },
@@ -394,15 +324,15 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     expect(third.resumed).toBe(1);
     expect(third.stages).toEqual(run.stages);
     expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(before);
-    // ... and a lost reproduce file asks the policy for the tests again and reruns what depends on them
+    // ... and a lost reproduce file reruns its tests and what depends on them
     await rm(join(outDir, "instances", "demo__calc-1", "reproduce.json"));
-    const fourth = await runAgentless({
+    const fourth = await agentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
       policy,
       outDir,
-      samples: 6,
-      tests: 2,
+      numSamples: 6,
+      numTests: 2,
     });
     expect(fourth.stageStatus).toMatchObject({
       repair: { ran: 0, resumed: 2 },
@@ -410,16 +340,17 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
       regression: { ran: 1, resumed: 1 },
     });
     expect(fourth.stages).toEqual(run.stages);
-    expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(before + 1);
+    // its tests are run again, but their samples come back from the stage's journal: no policy call
+    expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(before);
     // a changed configuration recomputes from the first stage it affects: no tests changes no localization or repair
     const asked = replay.hits.reduce((a, b) => a + b, 0);
-    const fewer = await runAgentless({
+    const fewer = await agentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
       policy,
       outDir,
-      samples: 6,
-      tests: 0,
+      numSamples: 6,
+      numTests: 0,
       regression: false,
     });
     expect(fewer.stageStatus.localize).toEqual({ ran: 0, resumed: 2, skipped: 0 });
@@ -428,13 +359,13 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     expect(fewer.stageStatus.regression).toEqual({ ran: 0, resumed: 0, skipped: 2 });
     expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(asked);
     // another sampling temperature is another localization
-    const hotter = await runAgentless({
+    const hotter = await agentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
       policy,
       outDir,
-      samples: 6,
-      tests: 0,
+      numSamples: 6,
+      numTests: 0,
       regression: false,
       temperature: 0.5,
     });
@@ -446,14 +377,14 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
   it("with oracle localization takes the gold patch's files without asking the policy, and repairs them", async () => {
     const policy = await OpenAIPolicy.connect({ baseUrl: server.url });
     requests.length = 0;
-    const run = await runAgentless({
+    const run = await agentless({
       dataset: join(dir, "bench.jsonl"),
       reposDir: join(dir, "repos"),
       specsFile: join(dir, "test-specs.json"),
       policy,
       outDir: join(dir, "agentless-oracle"),
-      samples: 6,
-      tests: 0,
+      numSamples: 6,
+      numTests: 0,
       localization: "oracle",
     });
     expect(requests.some((r) => r.prompt.includes("Decide which files must be edited"))).toBe(false);

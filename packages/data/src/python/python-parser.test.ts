@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isValidPython, normalizePython } from "./python-syntax.js";
+import { isValidPython, normalizePython } from "./python-parser.js";
 
 describe("Python syntax", () => {
   it("tells valid from broken code", async () => {

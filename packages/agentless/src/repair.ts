@@ -1,7 +1,8 @@
+import { isValidPython, normalizePython } from "@swerl/data";
 import { applySearchReplace, extractThoughtSolution, FormatError, parseSearchReplace } from "@swerl/reward";
 import { z } from "zod";
 import { gitPatch } from "./git-patch.js";
-import { isValidPython, normalizePython } from "./python-syntax.js";
+import { lenientEdits } from "./lenient-edits.js";
 
 /** What became of one repair sample, in pipeline order; only `ok` yields a non-empty patch. */
 export const RepairStatus = z.enum([
@@ -49,21 +50,31 @@ export function answerOf(response: string): string {
   }
 }
 
-async function normalizeFile(path: string, content: string): Promise<string> {
+/** A file reduced to its meaning: Python without comments, docstrings and layout; other text with whitespace folded. */
+export async function normalizeFile(path: string, content: string): Promise<string> {
   return path.endsWith(".py") ? normalizePython(content) : content.replace(/\s+/g, " ").trim();
 }
 
 /**
  * Turns one repair response into a candidate: SEARCH/REPLACE edits parsed and applied to the shown files
- * (`codeContext`) with @swerl/reward's parser; a candidate that does not parse or apply, edits a
- * repository file that was not shown (`repositoryFiles`), breaks a Python file's syntax, or changes
- * nothing is empty. A path in neither is a new file.
+ * (`codeContext`). `lenient` (the official tools' behaviour): the commands that match are applied, the
+ * others dropped (see `lenientEdits`). `strict`: @swerl/reward's parser, the reward's: a candidate that
+ * does not parse or apply, or edits a repository file that was not shown (`repositoryFiles`), is empty; a
+ * path in neither is a new file. Either way a candidate that breaks a Python file's syntax or changes
+ * nothing is empty.
  */
 export async function repairCandidate(
   response: string,
   codeContext: Readonly<Record<string, string>>,
   repositoryFiles: ReadonlySet<string>,
+  parse: "lenient" | "strict" = "lenient",
 ): Promise<RepairOutcome> {
+  if (parse === "lenient") {
+    const edits = lenientEdits(answerOf(response), codeContext);
+    if (edits.commands === 0) return empty("no-edits");
+    if (edits.applied === 0) return empty("apply-failed", "no SEARCH block matched its file");
+    return finish(codeContext, edits.newContent);
+  }
   const edits = parseSearchReplace(answerOf(response));
   const paths = Object.keys(edits);
   if (paths.length === 0) return empty("no-edits");
@@ -76,6 +87,14 @@ export async function repairCandidate(
     if (error instanceof FormatError) return empty("apply-failed", error.message.slice(0, 300));
     throw error;
   }
+  return finish(codeContext, applied);
+}
+
+/** Applied edits as a candidate: unchanged files left out, Python syntax checked, the patch and its key. */
+async function finish(
+  codeContext: Readonly<Record<string, string>>,
+  applied: Readonly<Record<string, string>>,
+): Promise<RepairOutcome> {
   const newContent = Object.fromEntries(Object.entries(applied).filter(([p, c]) => codeContext[p] !== c));
   if (Object.keys(newContent).length === 0) return empty("no-change");
   for (const [path, content] of Object.entries(newContent))

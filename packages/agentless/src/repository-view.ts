@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { SwerlError } from "@swerl/schema";
+import { isTestPath, SwerlError } from "@swerl/schema";
 
 const run = promisify(execFile);
 
@@ -9,18 +9,6 @@ const SOURCE_EXTENSIONS = [".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", 
 
 /** Repositories that are themselves test frameworks: their tests are part of what a fix may touch. */
 const TEST_FRAMEWORK_REPOSITORIES = new Set(["pytest-dev/pytest"]);
-
-export function isTestPath(path: string): boolean {
-  const parts = path.split("/");
-  const file = parts.at(-1) ?? "";
-  return (
-    parts.some((p) => p === "tests" || p === "test" || p === "testing" || p === "__tests__") ||
-    /^test_.*\.py$/.test(file) ||
-    /_tests?\.py$/.test(file) ||
-    /\.(test|spec)\.[cm]?[jt]sx?$/.test(file) ||
-    file === "conftest.py"
-  );
-}
 
 /** Every file path of a commit, read from a (bare) git repository. */
 export async function listRepositoryFiles(gitDir: string, commit: string): Promise<string[]> {

@@ -1,8 +1,12 @@
-import type { Workspace } from "../executors/executor.js";
-import { END_TEST_OUTPUT, START_TEST_OUTPUT } from "../harness/log-markers.js";
-import { LOG_PARSERS } from "../parsers/registry.js";
-import type { StatusMap } from "../parsers/test-status.js";
-import type { RepositoryTestSpec } from "../specs/test-spec.js";
+import {
+  type Executor,
+  LOG_PARSERS,
+  logMarkers,
+  type RepositoryTestSpec,
+  type StatusMap,
+  type Workspace,
+} from "@swerl/eval";
+import { AgentlessWorkspaceError } from "./errors.js";
 import { type ReproductionVerdict, reproductionVerdict } from "./reproduction.js";
 
 /** Where a generated reproduction script is written in the workspace (removed by each reset). */
@@ -13,10 +17,10 @@ function quote(word: string): string {
 }
 
 export interface TestBenchOptions {
-  /** Time limit of one run of the regression suite. */
-  suiteTimeoutMs: number;
-  /** Time limit of one reproduction script. */
-  reproductionTimeoutMs: number;
+  /** Time limit of one run of the regression suite, in seconds. */
+  suiteTimeoutSeconds: number;
+  /** Time limit of one reproduction script, in seconds. */
+  reproductionTimeoutSeconds: number;
 }
 
 /**
@@ -43,7 +47,9 @@ export class TestBench {
       timeoutMs: 120_000,
     });
     if (reset.exitCode !== 0)
-      throw new Error(`cannot reset ${this.#workspace.dir}: ${reset.log.slice(-500)}`);
+      throw new AgentlessWorkspaceError(
+        `cannot reset ${this.#workspace.dir} to its base commit: ${reset.log.slice(-500)}`,
+      );
     if (!patch) return true;
     const applied = await this.#workspace.run({
       command: "git apply --verbose",
@@ -57,10 +63,14 @@ export class TestBench {
   async runSuite(patch?: string): Promise<StatusMap | null> {
     if (!(await this.#checkout(patch))) return null;
     const parser = LOG_PARSERS[this.#spec.parser]!;
-    const script = `echo ${quote(START_TEST_OUTPUT)}\n${this.#spec.testCommand}\nstatus=$?\necho ${quote(END_TEST_OUTPUT)}\nexit $status\n`;
-    const result = await this.#workspace.run({ command: script, timeoutMs: this.#options.suiteTimeoutMs });
+    const script = `echo ${quote(logMarkers.START_TEST_OUTPUT)}\n${this.#spec.testCommand}\nstatus=$?\necho ${quote(logMarkers.END_TEST_OUTPUT)}\nexit $status\n`;
+    const result = await this.#workspace.run({
+      command: script,
+      timeoutMs: this.#options.suiteTimeoutSeconds * 1000,
+    });
     if (result.timedOut) return {};
-    const section = result.log.split(START_TEST_OUTPUT)[1]?.split(END_TEST_OUTPUT)[0] ?? result.log;
+    const section =
+      result.log.split(logMarkers.START_TEST_OUTPUT)[1]?.split(logMarkers.END_TEST_OUTPUT)[0] ?? result.log;
     return parser(section);
   }
 
@@ -70,8 +80,27 @@ export class TestBench {
     await this.#workspace.writeFile(REPRODUCTION_SCRIPT, script);
     const result = await this.#workspace.run({
       command: `"\${SWERL_INTERPRETER:-python3}" ${REPRODUCTION_SCRIPT}`,
-      timeoutMs: this.#options.reproductionTimeoutMs,
+      timeoutMs: this.#options.reproductionTimeoutSeconds * 1000,
     });
     return result.timedOut ? "other" : reproductionVerdict(result.log);
+  }
+}
+
+/** Runs `body` with a test bench over a fresh workspace of the instance at its base commit, disposed after. */
+export async function withTestBench<T>(
+  target: { instance: { repo: string; base_commit: string; instance_id: string }; config: TestBenchOptions },
+  spec: RepositoryTestSpec,
+  executor: Executor,
+  body: (bench: TestBench) => Promise<T>,
+): Promise<T> {
+  const workspace = await executor.prepare({
+    repo: target.instance.repo,
+    baseCommit: target.instance.base_commit,
+    label: target.instance.instance_id,
+  });
+  try {
+    return await body(new TestBench(workspace, spec, target.config));
+  } finally {
+    await workspace.dispose();
   }
 }
