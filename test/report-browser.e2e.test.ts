@@ -35,6 +35,17 @@ describe.skipIf(!available)("report.html in a real browser", () => {
       }),
     );
     await writeFile(join(runDir, "grpo/metrics.jsonl"), `${rows.join("\n")}\n`);
+    await mkdir(join(runDir, "sft"), { recursive: true });
+    const sftRows = Array.from({ length: 20 }, (_, i) =>
+      JSON.stringify({
+        step: i + 1,
+        phase: "sft",
+        time: "2026-01-01T00:00:00Z",
+        loss: 6 / (i + 1),
+        stepSeconds: 1,
+      }),
+    );
+    await writeFile(join(runDir, "sft/metrics.jsonl"), `${sftRows.join("\n")}\n`);
     await writeFile(
       join(runDir, "curate/funnel.json"),
       JSON.stringify([
