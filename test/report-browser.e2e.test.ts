@@ -15,7 +15,11 @@ if (!available && process.env.SWERL_REQUIRE_BROWSER === "1") {
 }
 const artifacts = resolve(import.meta.dirname, "../test-results");
 
-describe.skipIf(!available)("report.html in a real browser", () => {
+const title = available
+  ? "report.html in a real browser"
+  : `report.html in a real browser (skipped: no browser at ${CHROMIUM}; set SWERL_CHROMIUM to one)`;
+
+describe.skipIf(!available)(title, () => {
   it("renders every chart as a visible SVG, offline, and saves a screenshot", async () => {
     const runDir = await mkdtemp(join(tmpdir(), "swerl-report-browser-"));
     await mkdir(join(runDir, "grpo"), { recursive: true });

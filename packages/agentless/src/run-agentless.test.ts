@@ -276,13 +276,16 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     ))
       registerRepositorySpec(repo, spec as Parameters<typeof registerRepositorySpec>[1]);
     try {
-      const evaluation = await runEvaluation({
-        dataset: join(dir, "bench.jsonl"),
-        predictions: run.predictionsPath,
-        runId: "agentless",
-        outDir: join(dir, "eval"),
-        executor,
-      });
+      const evaluation = await runEvaluation(
+        {
+          datasetName: join(dir, "bench.jsonl"),
+          predictionsPath: run.predictionsPath,
+          runId: "agentless",
+          logDir: join(dir, "eval"),
+          reportDir: join(dir, "eval"),
+        },
+        { executor },
+      );
       expect(evaluation.report.resolved_ids).toEqual(["demo__calc-1"]);
       expect(evaluation.report.unresolved_ids).toEqual(["demo__calc-2"]);
     } finally {

@@ -106,12 +106,3 @@ export {
   type RepositoryCacheOptions,
   repoDirectoryName,
 } from "./repository-cache.js";
-export {
-  type BuildTasksOptions,
-  type BuiltTasks,
-  buildTasks,
-  DroppedTask,
-  TaskBuildError,
-  type TaskBuildProgress,
-} from "./tasks/build-tasks.js";
-export { type SplitPatch, splitPatchByTests } from "./tasks/task-patch.js";

@@ -1,8 +1,8 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { buildTasks, mapLimited, RepositorySnapshot, repoDirectoryName, snapshotFileName } from "@swerl/data";
-// The harness's test-spec type: the world writes test-specs.json for @swerl/eval's executors to read.
-import { RepositoryTestSpec } from "@swerl/eval";
+import { mapLimited, RepositorySnapshot, repoDirectoryName, snapshotFileName } from "@swerl/data";
+// The harness's task builder and test-spec type: the world writes test-specs.json for its executors.
+import { buildTasks, RepositoryTestSpec } from "@swerl/eval";
 import type { MinedPullRequest } from "@swerl/schema";
 import type { z } from "zod";
 import { writeArchiveFiles } from "./archive-events.js";
@@ -204,16 +204,14 @@ export async function writeDemoWorld(options: WriteDemoWorldOptions): Promise<De
   const candidates = pullRequests
     .filter((pr) => pr.verdict === "keep" && (benchMode === "all" || pr.split === "test"))
     .map((pr) => asMinedPullRequest(pr, byRepo.get(pr.repo) as BuiltRepository));
-  const bench = await buildTasks({
-    candidates,
-    reposDir,
-    specs,
-    outDir,
-    fileName: "bench.jsonl",
-    workers,
-    ...(options.signal ? { signal: options.signal } : {}),
-    onProgress: (p) => options.onProgress?.({ stage: "bench", done: p.done, total: p.total }),
-  });
+  const bench = await buildTasks(
+    { reposDir, specs, outDir, fileName: "bench.jsonl", workers },
+    {
+      candidates,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (p) => options.onProgress?.({ stage: "bench", done: p.done, total: p.total }),
+    },
+  );
   world.benchFile = bench.file;
   world.benchDropped = bench.dropped.map((d) => ({ instance_id: d.instance_id, reason: d.reason }));
   return world;

@@ -12,13 +12,12 @@ import { configOptionsOf, describeConfig } from "./config-options.js";
 const HAND_WRITTEN: Record<string, string> = {
   curate: "CurateConfig pending",
   demo: "DemoWorldConfig pending",
-  eval: "EvaluationConfig pending",
+  images: "a command group: its `images build` flags are generated from ImageBuildConfig",
   mine: "MineConfig pending",
   reward: "reward batch config pending",
   rollout: "RolloutConfig pending",
   "serve-policy": "PolicyServerConfig pending",
   "serve-reward": "RewardServerConfig pending",
-  tasks: "task builder config pending",
   train: "trainer configs pending",
   validate: "validate config pending",
 };
@@ -27,9 +26,7 @@ const HAND_WRITTEN: Record<string, string> = {
 const UNDECLARED_STAGES: Record<string, string> = {
   demo: "pending",
   mine: "pending",
-  tasks: "pending",
   curate: "pending",
-  eval: "pending",
   report: "pending",
 };
 

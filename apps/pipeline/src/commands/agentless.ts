@@ -180,17 +180,19 @@ Examples:
         startProgress({ label: "eval", total, unit: "instances" }),
       );
       try {
-        const evaluation = await runEvaluation({
-          dataset: options.dataset,
-          predictions: run.predictionsPath,
-          runId: options.runId,
-          outDir: join(options.outDir, "eval"),
-          executor,
-          instanceIds: run.stages.map((s) => s.instanceId),
-          timeoutMs: options.timeoutSeconds * 1000,
-          harness: options.harness,
-          onProgress: progress.onProgress,
-        });
+        const evaluation = await runEvaluation(
+          {
+            datasetName: options.dataset,
+            predictionsPath: run.predictionsPath,
+            runId: options.runId,
+            logDir: join(options.outDir, "eval"),
+            reportDir: join(options.outDir, "eval"),
+            instanceIds: run.stages.map((s) => s.instanceId),
+            timeoutSeconds: options.timeoutSeconds,
+            harness: options.harness,
+          },
+          { executor, onProgress: progress.onProgress },
+        );
         progress.stop();
         const r = evaluation.report;
         process.stdout.write(

@@ -20,7 +20,7 @@ export function registerValidate(program: Command): void {
       "after",
       `
 Examples:
-  $ swerl validate --kind swe-bench ../shared/datasets/swe-bench_verified.test.parquet
+  $ swerl validate --kind swe-bench data/swe-bench_verified.test.parquet
   $ swerl validate --kind prediction --all runs/demo/agentless/all_preds.jsonl`,
     )
     .action(async (files: string[], raw: unknown) => {

@@ -67,6 +67,9 @@ export const presets: Record<RunConfig["preset"], PipelineConfigInput> = {
         selection: "agentless",
         parse: "strict",
       },
+      // the demo world's tests take well under a second: two at once, short limits
+      tasks: { workers: 2, timeoutSeconds: 120 },
+      eval: { workers: 2, timeoutSeconds: 300 },
     },
   },
   // The paper's settings, for a cluster: real GitHub sources (list the repositories in

@@ -14,7 +14,7 @@ const FILE_HEADER = /^diff --git a\/(.*) b\/(.*)$/;
 
 /**
  * Splits a `git diff` into its test part and its non-test part, file by file (a file is a test file
- * by `isTestPath` of @swerl/schema, contracts.md #3). Each part is itself a valid patch.
+ * by `isTestPath` of @swerl/schema). Each part is itself a valid patch.
  */
 export function splitPatchByTests(patch: string): SplitPatch {
   const code: string[] = [];

@@ -2,27 +2,67 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
-  ConcurrencyLimiter,
-  type Executor,
-  LOG_PARSERS,
-  LocalExecutor,
-  logMarkers,
-  mirrorDirectoryName,
-  type RepositoryEnvironment,
-  RepositoryTestSpec,
-  type StatusMap,
-  testDirectives,
-  type Workspace,
-} from "@swerl/eval";
-import { MinedPullRequest, readRecords, SweBenchInstance, SwerlError, writeRecords } from "@swerl/schema";
+  formatZodIssues,
+  MinedPullRequest,
+  parseConfig,
+  readRecords,
+  SweBenchInstance,
+  SwerlError,
+  writeRecords,
+} from "@swerl/schema";
 import { z } from "zod";
+import {
+  type Executor,
+  mirrorDirectoryName,
+  RepositoryEnvironment,
+  type Workspace,
+} from "../executors/executor.js";
+import { ConcurrencyLimiter } from "../executors/limiter.js";
+import { LocalExecutor } from "../executors/local-executor.js";
+import * as logMarkers from "../harness/log-markers.js";
+import { LOG_PARSERS } from "../parsers/registry.js";
+import type { StatusMap } from "../parsers/test-status.js";
+import { RepositoryTestSpec, testDirectives } from "../specs/test-spec.js";
 import { splitPatchByTests } from "./task-patch.js";
 
 export class TaskBuildError extends SwerlError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super("TASK_BUILD", message, options);
+    super("E_TASK_BUILD", message, options);
   }
 }
+
+/** The options of `buildTasks` / `swerl tasks`. */
+export const BuildTasksConfig = z.object({
+  minedFile: z
+    .string()
+    .optional()
+    .describe("mined pull requests (MinedPullRequest JSONL or Parquet), unless given as candidates"),
+  reposDir: z.string().min(1).describe("directory of bare mirrors named owner__name.git"),
+  specs: z
+    .union([z.string().min(1), z.record(z.string(), RepositoryTestSpec)])
+    .describe("repository -> test spec (testCommand, parser, ...): a JSON file or the object"),
+  outDir: z.string().min(1).describe("where the tasks file and the dropped list are written"),
+  fileName: z
+    .string()
+    .regex(/\.jsonl$/, "expected a .jsonl file name")
+    .default("tasks.jsonl")
+    .describe("tasks file name in outDir; drops go to <stem>.dropped.jsonl"),
+  workers: z.number().int().positive().default(1).describe("pull requests processed at once"),
+  timeoutSeconds: z.number().positive().default(300).describe("time limit of each test run, in seconds"),
+  repeat: z
+    .number()
+    .int()
+    .positive()
+    .default(2)
+    .describe(
+      "test runs before and after the fix; a FAIL_TO_PASS test must fail in all before and pass in all after, else the task is dropped as flaky",
+    ),
+  environments: z
+    .record(z.string(), RepositoryEnvironment)
+    .optional()
+    .describe("repository -> { interpreter, path, env } for the local executor"),
+});
+export type BuildTasksConfig = z.infer<typeof BuildTasksConfig>;
 
 /** A candidate that did not become a task, and why. */
 export const DroppedTask = z.object({
@@ -41,25 +81,10 @@ export interface TaskBuildProgress {
   instanceId: string;
 }
 
-export interface BuildTasksOptions {
-  /** Mined pull requests to turn into tasks (or `minedFile`). */
+/** Runtime objects of a task build (not options). */
+export interface BuildTasksRuntime {
+  /** Mined pull requests to turn into tasks (instead of `minedFile`). */
   candidates?: Iterable<z.input<typeof MinedPullRequest>>;
-  /** A MinedPullRequest JSONL/Parquet file (or `candidates`). */
-  minedFile?: string;
-  /** Directory of bare mirrors named `owner__name.git`. */
-  reposDir: string;
-  /** Repository -> how its tests run (a JSON file of that object, or the object). */
-  specs: string | Record<string, z.input<typeof RepositoryTestSpec>>;
-  /** Where the tasks and the dropped list are written. */
-  outDir: string;
-  /** Name of the tasks file in `outDir` (default `tasks.jsonl`); drops go to `<stem>.dropped.jsonl`. */
-  fileName?: string;
-  /** Candidates processed at once (default 1). */
-  workers?: number;
-  /** Time limit of one test run (default 300 s). */
-  timeoutMs?: number;
-  /** Per-repository interpreter/PATH/env for the local executor. */
-  environments?: Record<string, z.input<typeof RepositoryEnvironment>>;
   /** Where tests run; a LocalExecutor over `reposDir` by default (closed at the end only if created here). */
   executor?: Executor;
   onProgress?: (progress: TaskBuildProgress) => void;
@@ -127,7 +152,7 @@ function hints(pr: MinedPullRequest): string {
     .join("\n");
 }
 
-async function loadSpecs(specs: BuildTasksOptions["specs"]): Promise<Map<string, RepositoryTestSpec>> {
+async function loadSpecs(specs: BuildTasksConfig["specs"]): Promise<Map<string, RepositoryTestSpec>> {
   let raw: unknown = specs;
   if (typeof specs === "string") {
     try {
@@ -140,16 +165,18 @@ async function loadSpecs(specs: BuildTasksOptions["specs"]): Promise<Map<string,
   }
   const parsed = z.record(z.string(), RepositoryTestSpec).safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
     const where = typeof specs === "string" ? specs : "specs";
-    throw new TaskBuildError(`${where}: ${issue?.path.join(".")}: ${issue?.message}`);
+    throw new TaskBuildError(`${where}: ${formatZodIssues(parsed.error)}`);
   }
   return new Map(Object.entries(parsed.data));
 }
 
-async function loadCandidates(options: BuildTasksOptions): Promise<MinedPullRequest[]> {
-  if (options.candidates) {
-    return [...options.candidates].map((candidate, index) => {
+async function loadCandidates(
+  config: BuildTasksConfig,
+  runtime: BuildTasksRuntime,
+): Promise<MinedPullRequest[]> {
+  if (runtime.candidates) {
+    return [...runtime.candidates].map((candidate, index) => {
       const parsed = MinedPullRequest.safeParse(candidate);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -158,9 +185,9 @@ async function loadCandidates(options: BuildTasksOptions): Promise<MinedPullRequ
       return parsed.data;
     });
   }
-  if (!options.minedFile) throw new TaskBuildError("buildTasks needs candidates or a minedFile");
+  if (!config.minedFile) throw new TaskBuildError("buildTasks needs candidates or a minedFile (--mined)");
   const out: MinedPullRequest[] = [];
-  for await (const record of readRecords(options.minedFile, MinedPullRequest)) out.push(record);
+  for await (const record of readRecords(config.minedFile, MinedPullRequest)) out.push(record);
   return out;
 }
 
@@ -188,6 +215,7 @@ async function buildOne(
     specs: Map<string, RepositoryTestSpec>;
     executor: Executor;
     timeoutMs: number;
+    repeat: number;
   },
 ): Promise<Outcome> {
   const spec = context.specs.get(pr.repo);
@@ -230,8 +258,18 @@ async function buildOne(
     });
     if (applyTests.exitCode !== 0)
       return { dropped: `test patch does not apply at ${mergeBase}: ${applyTests.log.trim()}` };
-    const before = await runTests(workspace, command, parser, context.timeoutMs);
-    if (before.timedOut) return { dropped: `tests timed out before the fix (${command})` };
+    const runs = async (when: string) => {
+      const results: StatusMap[] = [];
+      for (let attempt = 0; attempt < context.repeat; attempt += 1) {
+        const run = await runTests(workspace as Workspace, command, parser, context.timeoutMs);
+        if (run.timedOut)
+          return { timedOut: `tests timed out ${when} the fix (${command})`, results, log: run.log };
+        results.push(run.statuses);
+      }
+      return { timedOut: undefined, results, log: "" };
+    };
+    const before = await runs("before");
+    if (before.timedOut) return { dropped: before.timedOut };
     const applyCode = await workspace.run({
       command: "git apply --verbose",
       stdin: split.code,
@@ -239,20 +277,35 @@ async function buildOne(
     });
     if (applyCode.exitCode !== 0)
       return { dropped: `patch does not apply after the test patch: ${applyCode.log.trim()}` };
-    const after = await runTests(workspace, command, parser, context.timeoutMs);
-    if (after.timedOut) return { dropped: `tests timed out after the fix (${command})` };
-    const failToPass = Object.keys(after.statuses).filter(
-      (name) => after.statuses[name] === "PASSED" && before.statuses[name] !== "PASSED",
+    const after = await runs("after");
+    if (after.timedOut) return { dropped: after.timedOut };
+    const last = after.results.at(-1) as StatusMap;
+    const passesAfter = (name: string) => after.results.every((statuses) => statuses[name] === "PASSED");
+    const passedBefore = (name: string) => before.results.map((statuses) => statuses[name] === "PASSED");
+    const failToPass = Object.keys(last).filter(
+      (name) => passesAfter(name) && passedBefore(name).every((passed) => !passed),
     );
-    const passToPass = Object.keys(after.statuses).filter(
-      (name) => after.statuses[name] === "PASSED" && before.statuses[name] === "PASSED",
+    const passToPass = Object.keys(last).filter(
+      (name) => passesAfter(name) && passedBefore(name).every((passed) => passed),
     );
+    // a test that fails before and passes after only some of the time is flaky: its task is no measure
+    const seen = new Set(after.results.flatMap((statuses) => Object.keys(statuses)));
+    const flaky = [...seen].filter((name) => {
+      const afterVaries = new Set(after.results.map((statuses) => statuses[name] === "PASSED")).size > 1;
+      const beforeVaries = new Set(passedBefore(name)).size > 1;
+      return (afterVaries || beforeVaries) && !passedBefore(name).every((passed) => passed);
+    });
+    if (flaky.length > 0) {
+      return {
+        dropped: `flaky FAIL_TO_PASS: ${flaky.join(", ")} changed outcome over ${context.repeat} runs before and after the fix`,
+      };
+    }
     if (failToPass.length === 0) {
-      const ran = Object.keys(after.statuses).length;
+      const ran = Object.keys(last).length;
       return {
         dropped:
           ran === 0
-            ? `no FAIL_TO_PASS: \`${command}\` reported no test (log: ${after.log.slice(-300).trim()})`
+            ? `no FAIL_TO_PASS: \`${command}\` reported no test`
             : `no FAIL_TO_PASS: none of the ${ran} tests of \`${command}\` goes from failing to passing`,
       };
     }
@@ -282,40 +335,44 @@ async function buildOne(
  * Turns mined pull requests that change tests into SWE-bench task instances: base commit = merge base
  * of the PR's base and head, `patch` = the non-test part of the cumulative diff, `test_patch` = the test
  * part, problem statement from the linked issues, and FAIL_TO_PASS / PASS_TO_PASS found by running the
- * tests at the base with the test patch, then again with the fix, through an @swerl/eval executor.
+ * tests at the base with the test patch, then again with the fix, through an executor (repeated `repeat` times: a FAIL_TO_PASS test whose outcome varies drops the task).
  * Candidates without a FAIL_TO_PASS test (or without tests, an issue, a spec) are dropped with the reason.
  * Tasks keep the candidates' order whatever the number of workers.
  */
-export async function buildTasks(options: BuildTasksOptions): Promise<BuiltTasks> {
-  const specs = await loadSpecs(options.specs);
-  const candidates = await loadCandidates(options);
-  const workers = options.workers ?? 1;
+export async function buildTasks(
+  input: z.input<typeof BuildTasksConfig>,
+  runtime: BuildTasksRuntime = {},
+): Promise<BuiltTasks> {
+  const config = parseConfig(BuildTasksConfig, input, "buildTasks");
+  const specs = await loadSpecs(config.specs);
+  const candidates = await loadCandidates(config, runtime);
   const executor =
-    options.executor ??
+    runtime.executor ??
     new LocalExecutor({
-      reposDir: options.reposDir,
-      concurrency: workers,
-      ...(options.environments ? { environments: options.environments } : {}),
+      reposDir: config.reposDir,
+      concurrency: config.workers,
+      ...(config.environments ? { environments: config.environments } : {}),
     });
-  const limiter = new ConcurrencyLimiter(workers);
+  const limiter = new ConcurrencyLimiter(config.workers);
   const outcomes: Outcome[] = new Array(candidates.length);
   const progress = { done: 0, built: 0, dropped: 0 };
   try {
     await Promise.all(
       candidates.map((pr, index) =>
         limiter.run(async () => {
-          options.signal?.throwIfAborted();
+          runtime.signal?.throwIfAborted();
           const outcome = await buildOne(pr, {
-            reposDir: options.reposDir,
+            reposDir: config.reposDir,
             specs,
             executor,
-            timeoutMs: options.timeoutMs ?? 300_000,
+            timeoutMs: config.timeoutSeconds * 1000,
+            repeat: config.repeat,
           });
           outcomes[index] = outcome;
           progress.done++;
           if ("task" in outcome) progress.built++;
           else progress.dropped++;
-          options.onProgress?.({
+          runtime.onProgress?.({
             ...progress,
             total: candidates.length,
             instanceId: `${pr.repo.replace("/", "__")}-${pr.number}`,
@@ -324,7 +381,7 @@ export async function buildTasks(options: BuildTasksOptions): Promise<BuiltTasks
       ),
     );
   } finally {
-    if (!options.executor) await executor.close();
+    if (!runtime.executor) await executor.close();
   }
   const tasks: SweBenchInstance[] = [];
   const dropped: DroppedTask[] = [];
@@ -340,9 +397,9 @@ export async function buildTasks(options: BuildTasksOptions): Promise<BuiltTasks
       });
     }
   });
-  const fileName = options.fileName ?? "tasks.jsonl";
-  const file = path.join(options.outDir, fileName);
-  const droppedFile = path.join(options.outDir, `${fileName.replace(/\.jsonl$/, "")}.dropped.jsonl`);
+  const fileName = config.fileName;
+  const file = path.join(config.outDir, fileName);
+  const droppedFile = path.join(config.outDir, `${fileName.replace(/\.jsonl$/, "")}.dropped.jsonl`);
   await writeRecords(file, SweBenchInstance, tasks);
   await writeRecords(droppedFile, DroppedTask, dropped);
   return { file, droppedFile, tasks, dropped };
