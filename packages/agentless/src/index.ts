@@ -30,6 +30,9 @@ export { readLocFile, readPatchFolder } from "./official/read-official.js";
 export { GAP_MARKER, type PatchSketch, sketchFromPatches } from "./patch-sketch.js";
 export { AGENTLESS_STAGES, type AgentlessStage } from "./persistence.js";
 export { agentlessPromptBudget, type PromptBudgetInput } from "./prompt-budget.js";
+// Agentless's prompts, for building training data in the form the policy is prompted with (the pipeline's
+// SFT examples)
+export { buildAgentlessRepairPrompt, buildLocalizationPrompts } from "./prompts.js";
 export {
   InstanceStages,
   InstanceTrace,
@@ -39,6 +42,7 @@ export {
   ReproduceRecord,
 } from "./records.js";
 export { type RepairOutcome, RepairStatus, repairCandidate } from "./repair.js";
+export { listRepositoryFiles, localizableFiles } from "./repository-view.js";
 export {
   extractTestScript,
   ReproductionVerdict,

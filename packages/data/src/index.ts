@@ -86,6 +86,7 @@ export {
 export { readSnapshotDirectory, readSnapshotFile, writeSnapshotFile } from "./github/snapshot-files.js";
 export type { GithubRetry, GithubTransportOptions, GithubUsage } from "./github/transport.js";
 export { findIssueLinks, type IssueLink } from "./issue-links.js";
+export { mapLimited } from "./map-limited.js";
 export {
   type MineOptions,
   type MineProgress,

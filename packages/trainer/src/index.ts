@@ -93,7 +93,9 @@ export { readTrainConfigFile, TrainConfigFile, trainOptionsFromConfig } from "./
 export {
   LOCAL_GRPO_DEFAULTS,
   LOCAL_SFT_DEFAULTS,
+  type LocalPhaseOptions,
   parseTrainLocalConfig,
+  runLocalPhase,
   TrainLocalConfig,
   type TrainLocalConfigInput,
   type TrainLocalOptions,
@@ -105,7 +107,10 @@ export {
   evaluateHeldout,
   type HeldoutResult,
   loadPromptedInstances,
+  loadSftExamples,
   type PromptedInstance,
+  SftExample,
+  type SftSequence,
   scoreResponses,
 } from "./training-data.js";
 export type {

@@ -14,7 +14,7 @@ import {
   loadLatestCheckpoint,
   RunLog,
 } from "./run-files.js";
-import { loadPromptedInstances } from "./training-data.js";
+import { loadPromptedInstances, loadSftExamples, type SftSequence } from "./training-data.js";
 import { runSteps, type TrainingRunOptions, type TrainingRunResult } from "./training-loop.js";
 
 /**
@@ -24,7 +24,11 @@ import { runSteps, type TrainingRunOptions, type TrainingRunResult } from "./tra
  * `checkpoints/step-N/` and `model/` under `outDir`, resuming from the latest checkpoint there.
  */
 export async function runSft(
-  options: TrainingRunOptions & { config?: SftRunConfigInput },
+  options: TrainingRunOptions & {
+    config?: SftRunConfigInput;
+    /** Further examples (`SftExample` records, e.g. Agentless localization prompts), trained alongside. */
+    examplesFile?: string;
+  },
 ): Promise<TrainingRunResult> {
   const parsed = SftRunConfig.safeParse(options.config ?? {});
   if (!parsed.success) {
@@ -38,7 +42,8 @@ export async function runSft(
   const maxPrompt = config.maxPromptTokens ?? Math.max(1, model.config.max_position_embeddings - 64);
   const train = await loadPromptedInstances(options.instancesFile, tokenizer, maxPrompt);
   const skipped = [...train.skipped];
-  const examples = train.items.flatMap((item) => {
+  const oracle = config.oracleResponses ? train.items : [];
+  const examples: SftSequence[] = oracle.flatMap((item) => {
     let response: string;
     try {
       response = buildOracleResponse(item.instance, { contextLines: config.oracleContextLines });
@@ -55,6 +60,15 @@ export async function runSft(
     }
     return [{ tokenIds, promptLength: item.promptIds.length }];
   });
+  if (options.examplesFile) {
+    const extra = await loadSftExamples(
+      options.examplesFile,
+      tokenizer,
+      model.config.max_position_embeddings + 1,
+    );
+    examples.push(...extra.items);
+    skipped.push(...extra.skipped);
+  }
   if (examples.length === 0)
     throw new TrainerConfigError(
       options.instancesFile,

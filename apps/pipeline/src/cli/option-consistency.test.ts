@@ -27,8 +27,6 @@ const UNDECLARED_STAGES: Record<string, string> = {
   demo: "pending",
   mine: "pending",
   curate: "pending",
-  sft: "pending",
-  grpo: "pending",
   report: "pending",
 };
 
