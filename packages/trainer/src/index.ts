@@ -51,7 +51,7 @@ export {
   TrainerConfigError,
 } from "./errors.js";
 export { type GrpoRunOptions, runGrpo } from "./grpo.js";
-export { JitLlama, type LlamaWeights, type SequenceScores } from "./jit-llama.js";
+export { JitLlama, JitLlamaEngine, type LlamaWeights, type SequenceScores } from "./jit-llama.js";
 export { KvCacheLlama, type KvState } from "./kv-cache-llama.js";
 export { type LlamaParams, llamaTargetLogprobs, llamaTokenLogprobs } from "./llama.js";
 export {
@@ -79,6 +79,7 @@ export {
   oracleEditForFile,
   oracleEdits,
 } from "./oracle-response.js";
+export { OrtEngineConfig, type OrtEngineConfigInput, OrtLlama } from "./ort-llama.js";
 export {
   GrpoRunConfig,
   type GrpoRunConfigInput,
@@ -108,6 +109,12 @@ export {
   type PromptedInstance,
   scoreResponses,
 } from "./training-data.js";
+export type {
+  GradientPass,
+  ResponseScores,
+  ResponseSequence,
+  TrainingEngine,
+} from "./training-engine.js";
 export type {
   SyncablePolicy,
   TrainingProgress,
