@@ -49,7 +49,7 @@ const sequences = Array.from({ length: prompts * group }, (_, i) => ({
 const grpo = GrpoConfig.parse({ klBeta: 0.01, promptsPerBatch: prompts, rolloutsPerPrompt: group });
 const positions = sequences.reduce((a, s) => a + s.tokenIds.length - 1, 0);
 
-async function time(policy: { dispose(): unknown }, run: () => Promise<unknown>, reps: number) {
+async function time(run: () => Promise<unknown>, reps: number) {
   await run(); // warm-up (jit compile / session first run)
   const start = performance.now();
   for (let r = 0; r < reps; r++) await run();
@@ -60,11 +60,7 @@ async function time(policy: { dispose(): unknown }, run: () => Promise<unknown>,
 const ortPolicy = await OrtLlama.create(config, initWeights(config, 1));
 const ortReference = await OrtLlama.create(config, initWeights(config, 1));
 const ortOptimizer = new AdamOptimizer(AdamConfig.parse({ learningRate: 1e-4 }));
-const ortSeconds = await time(
-  ortPolicy,
-  () => grpoUpdate(ortPolicy, ortReference, sequences, grpo, ortOptimizer),
-  3,
-);
+const ortSeconds = await time(() => grpoUpdate(ortPolicy, ortReference, sequences, grpo, ortOptimizer), 3);
 await ortPolicy.dispose();
 await ortReference.dispose();
 
@@ -72,11 +68,7 @@ await ortReference.dispose();
 const jaxPolicy = new JitLlamaEngine(new JitLlama(config, initWeights(config, 1)));
 const jaxReference = new JitLlamaEngine(new JitLlama(config, initWeights(config, 1)));
 const jaxOptimizer = new AdamOptimizer(AdamConfig.parse({ learningRate: 1e-4 }));
-const jaxSeconds = await time(
-  jaxPolicy,
-  () => grpoUpdate(jaxPolicy, jaxReference, sequences, grpo, jaxOptimizer),
-  1,
-);
+const jaxSeconds = await time(() => grpoUpdate(jaxPolicy, jaxReference, sequences, grpo, jaxOptimizer), 1);
 jaxPolicy.dispose();
 jaxReference.dispose();
 
