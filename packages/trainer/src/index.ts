@@ -45,6 +45,7 @@ export {
 export {
   GrpoBatchError,
   ModelDirError,
+  ModelDirectoryError,
   ModelWeightsError,
   OptimizerStateError,
   OracleResponseError,

@@ -50,6 +50,7 @@ export class OrtLlama implements TrainingEngine {
   readonly #forward: ort.InferenceSession;
   readonly #backward: ort.InferenceSession;
   readonly #savedNames: string[];
+  readonly #weightShapes: Array<[string, number[]]>;
   readonly #tables = new Map<number, { cos: ort.Tensor; sin: ort.Tensor; bias: ort.Tensor }>();
 
   private constructor(
@@ -58,12 +59,14 @@ export class OrtLlama implements TrainingEngine {
     options: z.infer<typeof OrtEngineConfig>,
     sessions: [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession],
     savedNames: string[],
+    weightShapes: Array<[string, number[]]>,
   ) {
     this.config = config;
     this.weights = weights;
     this.#options = options;
     [this.#score, this.#forward, this.#backward] = sessions;
     this.#savedNames = savedNames;
+    this.#weightShapes = weightShapes;
   }
 
   static async create(
@@ -92,7 +95,7 @@ export class OrtLlama implements TrainingEngine {
         ort.InferenceSession.create(bytes, sessionOptions),
       ),
     )) as [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession];
-    return new OrtLlama(config, weights, parsed, sessions, graphs.savedNames);
+    return new OrtLlama(config, weights, parsed, sessions, graphs.savedNames, graphs.weightShapes);
   }
 
   /** Weights are read at every run: nothing to do (kept for the TrainingEngine contract). */
@@ -100,8 +103,8 @@ export class OrtLlama implements TrainingEngine {
 
   #weightFeeds(): Record<string, ort.Tensor> {
     const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, values] of this.weights.values)
-      feeds[name] = new ort.Tensor("float32", values, this.weights.shapes.get(name) as number[]);
+    for (const [name, shape] of this.#weightShapes)
+      feeds[name] = new ort.Tensor("float32", this.weights.values.get(name) as Float32Array, shape);
     return feeds;
   }
 
@@ -234,7 +237,7 @@ export class OrtLlama implements TrainingEngine {
             ...(saved[k] as Record<string, ort.Tensor>),
             grad_logprobs: new ort.Tensor("float32", grad, [rows]),
           });
-          for (const name of this.weights.values.keys()) {
+          for (const [name] of this.#weightShapes) {
             const g = out[`grad.${name}`]?.data as Float32Array;
             const sum = total.get(name);
             if (!sum) total.set(name, Float32Array.from(g));
