@@ -133,7 +133,8 @@ function phaseSummary(run: TrainingRunResult) {
 
 export const sftStage: Stage = {
   name: "sft",
-  description: "create the default model and warm-start it (SFT) on Agentless prompts and/or oracle responses",
+  description:
+    "create the default model and warm-start it (SFT) on Agentless prompts and/or oracle responses",
   after: ["mine", "curate"],
   version: "2",
   options: SftStageOptions,
