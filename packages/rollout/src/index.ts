@@ -61,6 +61,13 @@ export {
   startPolicyServer,
 } from "./policy-server.js";
 export {
+  type PromptBudgetOptions,
+  type PromptTemplate,
+  promptBudget,
+  TEMPLATE_SEAM_TOKENS,
+  templateOverhead,
+} from "./prompt-budget.js";
+export {
   buildRepairPrompt,
   EDIT_FORMAT_INSTRUCTIONS,
   formatRepairRequest,

@@ -13,6 +13,7 @@ import { PolicyInputError, PromptBudgetError } from "./errors.js";
 import type { ModelTokenizer } from "./model-tokenizer.js";
 import { OnnxPolicy } from "./onnx-policy.js";
 import type { Policy, SampleGroup } from "./policy.js";
+import { promptBudget, templateOverhead } from "./prompt-budget.js";
 import { buildRepairPrompt } from "./repair-prompt.js";
 import { seededUniform } from "./seeded-uniform.js";
 
@@ -32,7 +33,7 @@ export const RunRolloutsOptions = z.object({
   seed: z.number().int().nonnegative().default(0),
   /** ONNX Runtime threads. */
   threads: z.number().int().positive().optional(),
-  /** Prompt budget in tokens; the model's positions minus maxTokens minus template overhead when absent. */
+  /** Prompt budget in tokens (message contents); at most what `promptBudget` leaves of the model's context. */
   maxPromptTokens: z.number().int().positive().optional(),
   /**
    * Instances sampled at once (a remote policy serves several requests together); groups are still
@@ -76,9 +77,6 @@ export interface RolloutSummary extends RolloutProgress {
   /** Instance ids whose prompt did not fit, with the reason. */
   skipped: Array<{ instanceId: string; reason: string }>;
 }
-
-/** Tokens the ChatML wrapping adds around the message contents (turn markers and role names). */
-const TEMPLATE_OVERHEAD = 16;
 
 /** One instance's seed: the run seed mixed with its id, so samples do not depend on order or resumption. */
 function instanceSeed(seed: number, instanceId: string): number {
@@ -159,9 +157,16 @@ export async function runRollouts(input: RunRolloutsInput): Promise<RolloutSumma
       throw new PolicyInputError(
         `runRollouts needs maxPromptTokens or the context length (maxPositions) of ${policy.model}`,
       );
-    const budget =
-      options.maxPromptTokens ??
-      Math.max(1, (maxPositions as number) - options.maxTokens - TEMPLATE_OVERHEAD);
+    const budget = promptBudget({
+      contextLength: maxPositions,
+      completionTokens: options.maxTokens,
+      templateTokens: templateOverhead({
+        render: (messages) => tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true }),
+        countTokens: tokenizer.countTokens,
+      }),
+      maxPromptTokens: options.maxPromptTokens,
+      completionOption: "maxTokens",
+    }) as number;
     return await sampleAll(options, input, policy, tokenizer, budget, done, instances);
   } finally {
     await owned?.close();

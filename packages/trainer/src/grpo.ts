@@ -16,7 +16,7 @@ import {
   loadLatestCheckpoint,
   RunLog,
 } from "./run-files.js";
-import { loadPromptedInstances, scoreResponses } from "./training-data.js";
+import { loadPromptedInstances, scoreResponses, trainingPromptBudget } from "./training-data.js";
 import {
   runSteps,
   type SyncablePolicy,
@@ -52,9 +52,12 @@ export async function runGrpo(options: GrpoRunOptions): Promise<TrainingRunResul
   const grpo = config.grpo;
   const model = await readModelDir(options.modelDir);
   const tokenizer = await loadModelTokenizer(options.modelDir);
-  const maxPrompt =
-    config.maxPromptTokens ??
-    Math.max(1, model.config.max_position_embeddings - config.sampling.maxTokens - 64);
+  const maxPrompt = trainingPromptBudget(
+    model.config.max_position_embeddings,
+    tokenizer,
+    Math.max(config.sampling.maxTokens, config.heldout.maxTokens),
+    config.maxPromptTokens,
+  );
   const train = await loadPromptedInstances(options.instancesFile, tokenizer, maxPrompt);
   if (train.items.length === 0)
     throw new TrainerConfigError(

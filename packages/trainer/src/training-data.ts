@@ -1,5 +1,11 @@
 import { calculateSearchReplaceReward } from "@swerl/reward";
-import { buildRepairPrompt, type Policy, PromptBudgetError } from "@swerl/rollout";
+import {
+  buildRepairPrompt,
+  type Policy,
+  PromptBudgetError,
+  promptBudget,
+  templateOverhead,
+} from "@swerl/rollout";
 import { type RlInstance, RlInstance as RlInstanceSchema, readRecords } from "@swerl/schema";
 import type { ModelTokenizer } from "./model-tokenizer.js";
 
@@ -8,6 +14,31 @@ export interface PromptedInstance {
   instance: RlInstance;
   prompt: string;
   promptIds: number[];
+}
+
+/**
+ * The prompt budget of a training run (rollout's `promptBudget`): the model's context less the longest
+ * response sampled from these prompts (`completionTokens`) and the chat template's measured tokens,
+ * capped by an explicit `maxPromptTokens`. SFT and GRPO use the same rule, so they train and evaluate on
+ * the same held-out prompts.
+ */
+export function trainingPromptBudget(
+  contextLength: number,
+  tokenizer: ModelTokenizer,
+  completionTokens: number,
+  maxPromptTokens: number | undefined,
+): number {
+  const templateTokens = templateOverhead({
+    render: (messages) => tokenizer.renderPrompt(messages),
+    countTokens: (text) => tokenizer.encode(text).length,
+  });
+  return promptBudget({
+    contextLength,
+    completionTokens,
+    templateTokens,
+    maxPromptTokens,
+    completionOption: "maxTokens",
+  }) as number;
 }
 
 /**
