@@ -1,6 +1,6 @@
 import { readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { calculateSearchReplaceReward } from "@swerl/reward";
+import { calculateSearchReplaceReward, type RewardFn, RewardFnError } from "@swerl/reward";
 import { RlInstance, RolloutGroup, readAllRecords } from "@swerl/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PolicyInputError } from "./errors.js";
@@ -103,6 +103,50 @@ describe("runRollouts", () => {
       await server.close();
       await served.close();
     }
+  });
+
+  it("scores with a custom RewardFn: async, one batch of the group's samples per instance, its scores written", async () => {
+    const calls: Array<{ ids: string[]; responses: string[] }> = [];
+    // an execution-style reward: async, and nothing like the SWE-RL similarity
+    const reward: RewardFn = async (queries) => {
+      calls.push({
+        ids: queries.map((q) => q.instance.instanceId),
+        responses: queries.map((q) => q.response),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return queries.map((q) => q.response.length / 100);
+    };
+    const out = join(dir, "custom.jsonl");
+    const summary = await runRollouts({
+      instances: join(dir, "rl.jsonl"),
+      model: dir,
+      out,
+      n: 3,
+      maxTokens: 5,
+      seed: 2,
+      maxPromptTokens: 1800,
+      reward,
+    });
+    const groups = await readAllRecords(out, RolloutGroup);
+    expect(calls.map((c) => c.ids)).toEqual([Array(3).fill("demo__calc-1"), Array(3).fill("demo__calc-2")]);
+    for (const [g, group] of groups.entries()) {
+      expect(calls[g]?.responses).toEqual(group.samples.map((s) => s.text));
+      expect(group.rewards).toEqual(group.samples.map((s) => s.text.length / 100));
+    }
+    const all = groups.flatMap((g) => g.rewards);
+    expect(summary.meanReward).toBeCloseTo(all.reduce((a, b) => a + b, 0) / all.length, 12);
+    // a reward that breaks the contract is named, not written
+    await expect(
+      runRollouts({
+        instances: join(dir, "rl.jsonl"),
+        model: dir,
+        out: join(dir, "broken.jsonl"),
+        n: 2,
+        maxTokens: 3,
+        maxPromptTokens: 1800,
+        reward: () => [0.5],
+      }),
+    ).rejects.toBeInstanceOf(RewardFnError);
   });
 
   it("stops when its signal aborts, keeping the group finished by then, and a rerun completes the file", async () => {

@@ -1,5 +1,5 @@
 import { open, stat, truncate } from "node:fs/promises";
-import { calculateSearchReplaceReward } from "@swerl/reward";
+import { type RewardFn, scoreWith, sweRlReward } from "@swerl/reward";
 import {
   JsonlWriter,
   type RecordError,
@@ -54,6 +54,8 @@ export interface RunRolloutsInput extends RunRolloutsOptions {
   tokenizer?: ModelTokenizer;
   /** The policy model's `max_position_embeddings`, for the default prompt budget; an OnnxPolicy's own when absent. */
   maxPositions?: number;
+  /** Scores each group's samples against its instance; the SWE-RL reward (`sweRlReward`) when absent. */
+  reward?: RewardFn;
   onProgress?: (progress: RolloutProgress) => void;
   signal?: AbortSignal;
 }
@@ -127,7 +129,7 @@ type Outcome =
 
 /**
  * `swerl rollout`: G samples per RL instance from a policy (an OnnxPolicy over a model directory, or
- * any `Policy` such as an OpenAIPolicy), each group scored with the SWE-RL reward and appended to `out`
+ * any `Policy` such as an OpenAIPolicy), each group scored with `reward` (default: the SWE-RL reward) and appended to `out`
  * as a RolloutGroup as soon as it and the groups before it are done, so an interrupted run resumes where
  * it stopped and writes the same bytes.
  */
@@ -220,9 +222,10 @@ async function sampleAll(
     }
     const [group] = groups;
     if (!group) throw new PolicyInputError(`${policy.model} returned no group for ${instance.instanceId}`);
-    const rewards = group.samples.map(
-      (sample) =>
-        calculateSearchReplaceReward(instance.codeContext, instance.oracleNewContent, sample.text).reward,
+    const rewards = await scoreWith(
+      input.reward ?? sweRlReward,
+      group.samples.map((sample) => ({ instance, response: sample.text })),
+      input.signal ? { signal: input.signal } : undefined,
     );
     return {
       kind: "group",

@@ -106,7 +106,6 @@ export {
   type HeldoutResult,
   loadPromptedInstances,
   type PromptedInstance,
-  scoreResponses,
 } from "./training-data.js";
 export type {
   SyncablePolicy,

@@ -1,4 +1,4 @@
-import { calculateSearchReplaceReward } from "@swerl/reward";
+import { type RewardFn, scoreWith, sweRlReward } from "@swerl/reward";
 import {
   buildRepairPrompt,
   type Policy,
@@ -69,18 +69,6 @@ export async function loadPromptedInstances(
   return { items, skipped };
 }
 
-/** The SWE-RL reward of each response (format errors score -1). */
-export function scoreResponses(instances: readonly RlInstance[], responses: readonly string[]): number[] {
-  return responses.map(
-    (text, i) =>
-      calculateSearchReplaceReward(
-        (instances[i] as RlInstance).codeContext,
-        (instances[i] as RlInstance).oracleNewContent,
-        text,
-      ).reward,
-  );
-}
-
 export interface HeldoutResult {
   instances: number;
   rewardMean: number;
@@ -88,11 +76,15 @@ export interface HeldoutResult {
   responseLengthMean: number;
 }
 
-/** One response per held-out instance (greedy when temperature is 0), scored with the SWE-RL reward. */
+/**
+ * One response per held-out instance (greedy when temperature is 0), scored with `reward` (the SWE-RL
+ * reward by default); a score of -1 counts as a format error.
+ */
 export async function evaluateHeldout(
   policy: Policy,
   items: readonly PromptedInstance[],
   sampling: { temperature: number; maxTokens: number; topP?: number; topK?: number; seed: number },
+  reward: RewardFn = sweRlReward,
 ): Promise<HeldoutResult> {
   if (items.length === 0) return { instances: 0, rewardMean: 0, formatErrorRate: 0, responseLengthMean: 0 };
   const groups = await policy.sample(
@@ -100,9 +92,9 @@ export async function evaluateHeldout(
     { ...sampling, n: 1 },
   );
   const samples = groups.map((g) => g.samples[0]);
-  const rewards = scoreResponses(
-    items.map((item) => item.instance),
-    samples.map((s) => s?.text ?? ""),
+  const rewards = await scoreWith(
+    reward,
+    items.map((item, i) => ({ instance: item.instance, response: samples[i]?.text ?? "" })),
   );
   return {
     instances: items.length,
