@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import {
   formatLocation,
+  InternalError,
   JsonlWriter,
   MinedPullRequest,
   Provenance,
@@ -208,7 +209,7 @@ class Funnel {
   }
   #stage(step: string) {
     const s = this.#stages.get(step);
-    if (!s) throw new Error(`unknown funnel step ${step}`);
+    if (!s) throw new InternalError(`curate: unknown funnel step ${step}`);
     return s;
   }
   pass(step: string, n = 1) {
