@@ -78,10 +78,11 @@ export {
 } from "./repair-prompt.js";
 export { ReplayEntry, ReplayMissError, ReplayPolicy } from "./replay-policy.js";
 export {
+  RolloutConfig,
+  type RolloutConfigInput,
   type RolloutProgress,
   type RolloutSummary,
   type RunRolloutsInput,
-  RunRolloutsOptions,
   runRollouts,
 } from "./run-rollouts.js";
 export { type SampledToken, sampleToken, type TokenSamplingOptions } from "./sample-token.js";

@@ -2,6 +2,7 @@ import { open, stat, truncate } from "node:fs/promises";
 import { type RewardFn, scoreWith, sweRlReward } from "@swerl/reward";
 import {
   JsonlWriter,
+  parseConfig,
   type RecordError,
   RlInstance,
   RolloutGroup,
@@ -17,37 +18,53 @@ import { promptBudget, templateOverhead } from "./prompt-budget.js";
 import { buildRepairPrompt } from "./repair-prompt.js";
 import { seededUniform } from "./seeded-uniform.js";
 
-export const RunRolloutsOptions = z.object({
-  /** RL instances (JSONL, JSON or Parquet). */
-  instances: z.string().min(1),
-  /** Model directory (contracts.md #4) sampled with an OnnxPolicy; not used when a `policy` is given. */
-  model: z.string().min(1).optional(),
-  /** Output JSONL of RolloutGroup; groups already in it are kept and their instances skipped. */
-  out: z.string().min(1),
-  /** Samples per instance (G). */
-  n: z.number().int().positive().default(4),
-  temperature: z.number().nonnegative().default(1),
-  topP: z.number().gt(0).max(1).default(1),
-  topK: z.number().int().nonnegative().default(0),
-  maxTokens: z.number().int().positive().default(256),
-  seed: z.number().int().nonnegative().default(0),
-  /** ONNX Runtime threads. */
-  threads: z.number().int().positive().optional(),
-  /** Prompt budget in tokens (message contents); at most what `promptBudget` leaves of the model's context. */
-  maxPromptTokens: z.number().int().positive().optional(),
-  /**
-   * Instances sampled at once (a remote policy serves several requests together); groups are still
-   * written in input order, so the output does not depend on it.
-   */
-  concurrency: z.number().int().positive().default(1),
+/** Everything `runRollouts` (and `swerl rollout`) can be told; every field has its default here. */
+export const RolloutConfig = z.object({
+  instances: z.string().min(1).describe("RL instances (JSONL, JSON or Parquet)"),
+  modelDir: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("model directory sampled with an OnnxPolicy (when no policy object is given)"),
+  out: z
+    .string()
+    .min(1)
+    .describe("RolloutGroup JSONL; groups already in it are kept and their instances skipped"),
+  n: z.number().int().positive().default(4).describe("samples per instance (G)"),
+  temperature: z.number().nonnegative().default(1).describe("sampling temperature (0: greedy)"),
+  topP: z.number().gt(0).max(1).default(1).describe("nucleus sampling mass"),
+  topK: z.number().int().nonnegative().default(0).describe("keep the k likeliest tokens (0: all)"),
+  maxTokens: z.number().int().positive().default(256).describe("most tokens per sample"),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe("run seed; each instance's seed mixes it with the instance id"),
+  threads: z.number().int().positive().optional().describe("ONNX Runtime threads (a local model)"),
+  maxPromptTokens: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("prompt budget in tokens (default: context length - max tokens - chat template)"),
+  workers: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      "instances sampled at once; groups are still written in input order (default: 1 for a local ONNX model, 4 for any other policy)",
+    ),
 });
-export type RunRolloutsOptions = z.input<typeof RunRolloutsOptions>;
+export type RolloutConfig = z.infer<typeof RolloutConfig>;
+export type RolloutConfigInput = z.input<typeof RolloutConfig>;
 
-/** What runRollouts takes besides its options: a policy other than a model directory's, and callbacks. */
-export interface RunRolloutsInput extends RunRolloutsOptions {
+/** What runRollouts takes: its config, and the runtime objects that are not options. */
+export interface RunRolloutsInput extends RolloutConfigInput {
   /**
    * The policy to sample from (for example an OpenAIPolicy); the caller closes it. Without one, an
-   * OnnxPolicy over `model` is loaded and closed.
+   * OnnxPolicy over `modelDir` is loaded and closed.
    */
   policy?: Policy;
   /** Templates and counts the prompts; an OnnxPolicy's own tokenizer when absent. */
@@ -134,14 +151,15 @@ type Outcome =
  * it stopped and writes the same bytes.
  */
 export async function runRollouts(input: RunRolloutsInput): Promise<RolloutSummary> {
-  const options = RunRolloutsOptions.parse(input);
+  const options = parseConfig(RolloutConfig, input, "runRollouts");
   const done = await finishedIds(options.out);
   const instances: RlInstance[] = [];
   for await (const instance of readRecords(options.instances, RlInstance)) instances.push(instance);
   let owned: OnnxPolicy | undefined;
   if (!input.policy) {
-    if (!options.model) throw new PolicyInputError("runRollouts needs a `policy` or a `model` directory");
-    owned = await OnnxPolicy.fromDirectory(options.model, {
+    if (!options.modelDir)
+      throw new PolicyInputError("runRollouts needs a `policy` or a `modelDir` (model directory)");
+    owned = await OnnxPolicy.fromDirectory(options.modelDir, {
       ...(options.threads ? { threads: options.threads } : {}),
       batchSize: Math.max(1, options.n),
     });
@@ -176,7 +194,7 @@ export async function runRollouts(input: RunRolloutsInput): Promise<RolloutSumma
 }
 
 async function sampleAll(
-  options: z.infer<typeof RunRolloutsOptions>,
+  options: RolloutConfig,
   input: RunRolloutsInput,
   policy: Policy,
   tokenizer: ModelTokenizer,
@@ -242,13 +260,14 @@ async function sampleAll(
     };
   };
 
+  const workers = options.workers ?? (policy instanceof OnnxPolicy ? 1 : 4);
   const writer = await JsonlWriter.open(options.out, RolloutGroup, { append: true });
-  // A window of at most `concurrency` instances in flight, finished in input order.
+  // A window of at most `workers` instances in flight, finished in input order.
   const inFlight: Array<{ instance: RlInstance; outcome: Promise<Outcome> }> = [];
   let next = 0;
   try {
     while (next < instances.length || inFlight.length > 0) {
-      while (next < instances.length && inFlight.length < options.concurrency) {
+      while (next < instances.length && inFlight.length < workers) {
         input.signal?.throwIfAborted();
         const instance = instances[next++] as RlInstance;
         const outcome = roll(instance);

@@ -16,7 +16,6 @@ const HAND_WRITTEN: Record<string, string> = {
   eval: "EvaluationConfig pending",
   mine: "MineConfig pending",
   reward: "reward batch config pending",
-  rollout: "RolloutConfig pending",
   "serve-policy": "PolicyServerConfig pending",
   "serve-reward": "RewardServerConfig pending",
   tasks: "task builder config pending",
