@@ -11,6 +11,7 @@ export {
   normalizedPatch,
   type SearchReplaceReward,
 } from "./reward.js";
+export { type RewardFn, RewardFnError, type RewardQuery, scoreWith, sweRlReward } from "./reward-fn.js";
 export { InstanceLabel, OpenRlhfRewardRequest, RewardInput } from "./reward-input.js";
 export {
   type RewardDetail,

@@ -1,4 +1,5 @@
 import { parentPort } from "node:worker_threads";
+import { InternalError } from "@swerl/schema";
 import { calculateSearchReplaceReward } from "./reward.js";
 import type { WorkerJob } from "./reward-pool.js";
 
@@ -22,7 +23,8 @@ parentPort!.on("message", (message: WorkerJob | { forget: number[] }) => {
       if (instance) instances.set(message.instance, instance);
       else instance = instances.get(message.instance);
     }
-    if (!instance) throw new Error(`reward worker: instance ${message.instance} was not sent to this worker`);
+    if (!instance)
+      throw new InternalError(`reward worker: instance ${message.instance} was not sent to this worker`);
     const result = calculateSearchReplaceReward(instance.codeContext, instance.oracleNewContent, output);
     parentPort!.postMessage({
       id,

@@ -67,6 +67,13 @@ export {
   startPolicyServer,
 } from "./policy-server.js";
 export {
+  type PromptBudgetOptions,
+  type PromptTemplate,
+  promptBudget,
+  TEMPLATE_SEAM_TOKENS,
+  templateOverhead,
+} from "./prompt-budget.js";
+export {
   buildRepairPrompt,
   EDIT_FORMAT_INSTRUCTIONS,
   formatRepairRequest,
@@ -78,10 +85,11 @@ export {
 export { ReplayEntry, ReplayMissError, ReplayPolicy } from "./replay-policy.js";
 export { ropeInverseFrequencies, ropeTables } from "./rope.js";
 export {
+  RolloutConfig,
+  type RolloutConfigInput,
   type RolloutProgress,
   type RolloutSummary,
   type RunRolloutsInput,
-  RunRolloutsOptions,
   runRollouts,
 } from "./run-rollouts.js";
 export { type SampledToken, sampleToken, type TokenSamplingOptions } from "./sample-token.js";

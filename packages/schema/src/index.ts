@@ -30,6 +30,7 @@ export {
   zodIssues,
 } from "./config-error.js";
 export { formatLocation, RecordError, type RecordLocation, SwerlError } from "./errors.js";
+export { InternalError } from "./internal-error.js";
 // Records
 export { CommitSha, FileContents, RepoName, StringListOrJson, Timestamp } from "./records/common.js";
 export { EvaluationReport, InstanceReport } from "./records/evaluation-report.js";

@@ -113,7 +113,6 @@ export {
   type PromptedInstance,
   SftExample,
   type SftSequence,
-  scoreResponses,
 } from "./training-data.js";
 export type {
   GradientPass,
