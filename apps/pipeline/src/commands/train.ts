@@ -1,54 +1,86 @@
-import { readFile } from "node:fs/promises";
-import { startRewardServer } from "@swerl/reward";
-import {
-  ExternalEngine,
-  paperPreset,
-  parseGrpoConfig,
-  prepareEngineRun,
-  readTrainConfigFile,
-  type TrainLocalProgress,
-  trainLocal,
-} from "@swerl/trainer";
+import { engineTargets, readTrainConfigFile, type TrainLocalProgress, trainLocal } from "@swerl/trainer";
 import type { Command } from "commander";
 import { z } from "zod";
 import { type Progress, startProgress } from "../progress.js";
 import { parseOptions, UsageError } from "../usage-error.js";
-
-const Engine = z.enum(["local", ...ExternalEngine]);
+import { trainEngineCommand } from "./train-engine.js";
 
 const Options = z.object({
-  engine: Engine.default("local"),
+  engine: z.string().default("local"),
   instances: z.string().optional(),
   config: z.string().optional(),
-  model: z.string().default("meta-llama/Llama-3.3-70B-Instruct"),
+  model: z.string().optional(),
+  tokenizerDir: z.string().optional(),
   out: z.string().default("runs/train-external"),
-  rewardUrl: z.string().url().default("http://127.0.0.1:8000"),
+  rewardUrl: z.string().url().optional(),
   rayAddress: z.string().optional(),
+  preset: z.string().optional(),
+  steps: z.coerce.number().int().positive().optional(),
+  nodes: z.coerce.number().int().positive().optional(),
+  gpusPerNode: z.coerce.number().int().positive().optional(),
+  tensorParallelSize: z.coerce.number().int().positive().optional(),
+  rolloutBackend: z.enum(["vllm", "sglang"]).optional(),
+  maxPromptTokens: z.coerce.number().int().positive().optional(),
+  maxResponseTokens: z.coerce.number().int().positive().optional(),
+  saveEvery: z.coerce.number().int().positive().optional(),
+  checkpointDir: z.string().optional(),
+  logger: z.string().optional(),
   dryRun: z.boolean().default(false),
+  check: z.boolean().default(false),
   serveReward: z.coerce.number().int().min(0).max(65535).optional(),
+  host: z.string().default("127.0.0.1"),
 });
 
 export function registerTrain(program: Command): void {
   program
     .command("train")
     .description(
-      "SFT then GRPO on the local CPU engine (--config FILE), or prepare a GRPO run on verl or OpenRLHF",
+      "SFT then GRPO on the local CPU engine (--config FILE), or prepare a GRPO run on a pinned verl or OpenRLHF",
     )
-    .option("--engine <engine>", `local (default) or an external engine: ${ExternalEngine.join(", ")}`)
+    .option(
+      "--engine <engine>",
+      `local (default), or an engine and pinned version: ${engineTargets().join(", ")} (no version: the newest)`,
+    )
     .option(
       "--instances <file>",
       "RL instances (.jsonl or .parquet) to train on (required unless --serve-reward)",
     )
     .option(
       "-c, --config <file>",
-      'local: the run file (see below); verl/openrlhf: GRPO config JSON, optionally {"preset": ...} (default: the paper preset)',
+      'local: the run file (see below); engines: a launch config JSON (EngineLaunchConfig keys) or a GRPO config {"preset": ...}',
     )
     .option("--model <path>", "Hugging Face model directory or id the engine trains")
-    .option("--out <dir>", "where the dataset and glue are written (the Ray job's working_dir)")
+    .option(
+      "--tokenizer-dir <dir>",
+      "local model directory whose tokenizer measures prompt lengths (default: --model when local)",
+    )
+    .option(
+      "--out <dir>",
+      "where the train/validation files and glue are written (the Ray job's working_dir)",
+    )
     .option("--reward-url <url>", "swerl reward server as the engine's workers reach it")
     .option("--ray-address <url>", "Ray dashboard address for `ray job submit`")
+    .option("--preset <name>", "GRPO preset: paper (default), dr-grpo, dapo")
+    .option("--steps <n>", "optimisation steps (SWE-RL: 1600)")
+    .option("--nodes <n>", "nodes of the Ray cluster")
+    .option("--gpus-per-node <n>", "GPUs per node")
+    .option("--tensor-parallel-size <n>", "tensor-parallel size of each rollout engine")
+    .option("--rollout-backend <name>", "vllm (default) or sglang (verl only)")
+    .option(
+      "--max-prompt-tokens <n>",
+      "longest prompt kept, in tokens (longer ones are filtered and counted)",
+    )
+    .option("--max-response-tokens <n>", "longest response sampled, in tokens")
+    .option("--save-every <n>", "checkpoint every N steps")
+    .option("--checkpoint-dir <dir>", "where checkpoints and the trained model land on the cluster")
+    .option("--logger <list>", "comma-separated: console (default), wandb, tensorboard")
     .option("--dry-run", "print the files and command without writing anything")
+    .option(
+      "--check",
+      "validate the prepared run offline (keys, required values, files, lengths) and print what it would submit",
+    )
     .option("--serve-reward <port>", "run the reward server on this port (until Ctrl-C) instead of planning")
+    .option("--host <addr>", "with --serve-reward: the address to bind", "127.0.0.1")
     .addHelpText(
       "after",
       `
@@ -67,13 +99,14 @@ Local engine (--engine local, the default): --config FILE is a JSON run file, pa
 A run resumes from what outDir holds. Ctrl-C finishes the current step, saves a checkpoint and exits;
 run the same command again to continue.
 
-External engines (--engine verl|openrlhf) write the dataset, a config using the paper preset, the
-reward glue and the \`ray job submit\` command, and serve their rewards.
+External engines (--engine verl|openrlhf[@version]) measure the prompts, write the train and validation
+files and the reward glue, and print the validated \`ray job submit\` command, the checkpoint directory and
+where the trained model lands; options the engine cannot express are listed as unsupported.
 
 Examples:
   $ swerl train --config runs/local.json
-  $ swerl train --engine verl --instances runs/demo/data/rl.jsonl --dry-run
-  $ swerl train --engine openrlhf --instances rl.parquet --out runs/orlhf --reward-url http://head:8000
+  $ swerl train --engine verl --instances runs/demo/data/rl.jsonl --nodes 2 --gpus-per-node 8 --check
+  $ swerl train --engine openrlhf@0.10.1 --instances rl.parquet --out runs/orlhf --reward-url http://head:8000
   $ swerl train --engine openrlhf --serve-reward 8000`,
     )
     .action(async (raw: unknown) => {
@@ -85,35 +118,36 @@ Examples:
         await trainLocalCommand(options.config);
         return;
       }
-      if (options.serveReward !== undefined) {
-        const server = await startRewardServer({ port: options.serveReward, host: "0.0.0.0" });
-        process.stdout.write(`reward server: ${server.url}/get_reward (Ctrl-C to stop)\n`);
-        await new Promise<void>((done) => process.once("SIGINT", () => done()));
-        await server.close();
-        return;
-      }
-      if (!options.instances) throw new UsageError("--instances: required unless --serve-reward is given");
-      const config = options.config
-        ? parseGrpoConfig(JSON.parse(await readFile(options.config, "utf8")), options.config)
-        : paperPreset;
-      const run = await prepareEngineRun({
+      const launch: Record<string, unknown> = {};
+      const copy = [
+        ["model", "modelPath"],
+        ["tokenizerDir", "tokenizerDir"],
+        ["rewardUrl", "rewardUrl"],
+        ["rayAddress", "rayAddress"],
+        ["steps", "steps"],
+        ["nodes", "nodes"],
+        ["gpusPerNode", "gpusPerNode"],
+        ["tensorParallelSize", "tensorParallelSize"],
+        ["rolloutBackend", "rolloutBackend"],
+        ["maxPromptTokens", "maxPromptTokens"],
+        ["maxResponseTokens", "maxResponseTokens"],
+        ["saveEvery", "saveEvery"],
+        ["checkpointDir", "checkpointDir"],
+      ] as const;
+      for (const [flag, key] of copy) if (options[flag] !== undefined) launch[key] = options[flag];
+      if (options.preset) launch.grpo = { preset: options.preset };
+      if (options.logger) launch.logger = options.logger.split(",").map((l) => l.trim());
+      await trainEngineCommand({
         engine: options.engine,
-        instancesFile: options.instances,
-        config,
-        modelPath: options.model,
-        workDir: options.out,
-        rewardUrl: options.rewardUrl,
+        ...(options.instances ? { instances: options.instances } : {}),
+        ...(options.config ? { config: options.config } : {}),
+        out: options.out,
         dryRun: options.dryRun,
-        ...(options.rayAddress ? { rayAddress: options.rayAddress } : {}),
+        check: options.check,
+        ...(options.serveReward !== undefined ? { serveReward: options.serveReward } : {}),
+        host: options.host,
+        launch,
       });
-      const verb = options.dryRun ? "would write" : "wrote";
-      process.stdout.write(`${verb} ${run.datasetPath} (${run.prompts} prompts)\n`);
-      for (const [file, content] of Object.entries(run.files))
-        process.stdout.write(`${verb} ${file}${options.dryRun ? `:\n${content}` : ""}\n`);
-      process.stdout.write(
-        `start the reward server: swerl train --engine ${options.engine} --serve-reward 8000\n`,
-      );
-      process.stdout.write(`submit:\n${run.submit}\n`);
     });
 }
 
