@@ -101,7 +101,7 @@ describe("OpenRLHF dataset and remote reward", () => {
         labels: rows.map((r) => r.label),
       }),
     );
-    const server = await startRewardServer({ workers: 1 });
+    const server = await startRewardServer({ port: 0, workers: 1 });
     try {
       const post = async (payload: unknown) =>
         (await fetch(`${server.url}/get_reward`, { method: "POST", body: JSON.stringify(payload) })).json();

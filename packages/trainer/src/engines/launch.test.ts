@@ -201,7 +201,7 @@ describe("the verl reward glue", () => {
   let server: RunningRewardServer;
   let dir = "";
   beforeAll(async () => {
-    server = await startRewardServer({ workers: 1 });
+    server = await startRewardServer({ port: 0, workers: 1 });
     dir = await mkdtemp(join(tmpdir(), "swerl-launch-"));
   });
   afterAll(async () => {
