@@ -22,7 +22,7 @@ export interface ScoreAllOptions {
   detail?: RewardDetail;
   /**
    * Cancels the requests: queued ones are dropped, running ones stopped (their worker replaced). They are
-   * reported as "timeout" when the signal's reason is a `TimeoutError` (a deadline), else "cancelled".
+   * reported as "timeout" when the signal's reason is a `TimeoutError` (a deadline), else as an error "cancelled".
    */
   signal?: AbortSignal;
 }
@@ -31,7 +31,6 @@ export interface ScoreAllOptions {
 export type ScoredRequest =
   | { status: "scored"; result: SearchReplaceReward; seconds: number }
   | { status: "timeout"; seconds: number }
-  | { status: "cancelled"; seconds: number }
   | { status: "error"; error: string; seconds: number };
 
 export interface RewardPoolOptions {
@@ -285,10 +284,11 @@ export class RewardPool {
   /** Stops a job of an aborted request: dropped from the queue, or its worker stopped. */
   private cancel(job: Job): void {
     const reason = job.signal?.reason as { name?: string } | undefined;
-    const outcome: ScoredRequest = {
-      status: reason?.name === "TimeoutError" ? "timeout" : "cancelled",
-      seconds: job.started ? (Date.now() - job.started) / 1000 : 0,
-    };
+    const seconds = job.started ? (Date.now() - job.started) / 1000 : 0;
+    const outcome: ScoredRequest =
+      reason?.name === "TimeoutError"
+        ? { status: "timeout", seconds }
+        : { status: "error", error: "cancelled", seconds };
     const queued = this.queue.indexOf(job);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
@@ -366,7 +366,11 @@ export class RewardPool {
       const job: Job = { id: this.nextId++, request, signal, instance, detail, resolve, started: 0 };
       if (signal?.aborted) {
         const reason = signal.reason as { name?: string } | undefined;
-        resolve({ status: reason?.name === "TimeoutError" ? "timeout" : "cancelled", seconds: 0 });
+        resolve(
+          reason?.name === "TimeoutError"
+            ? { status: "timeout", seconds: 0 }
+            : { status: "error", error: "cancelled", seconds: 0 },
+        );
         return;
       }
       const onAbort = () => this.cancel(job);

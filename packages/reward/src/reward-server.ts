@@ -60,9 +60,11 @@ function outcomeStatus(outcome: ScoredRequest): {
 } {
   if (outcome.status === "scored")
     return { reward: outcome.result.reward, error: outcome.result.error, status: "scored" };
-  const error =
-    outcome.status === "timeout" ? "timed out" : outcome.status === "cancelled" ? "cancelled" : outcome.error;
-  return { reward: null, error, status: outcome.status };
+  return {
+    reward: null,
+    error: outcome.status === "timeout" ? "timed out" : outcome.error,
+    status: outcome.status,
+  };
 }
 
 /**
