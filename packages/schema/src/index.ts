@@ -22,6 +22,13 @@ export {
 } from "./codecs/safetensors.js";
 // Codecs
 export { formatFieldPath, validateRecord } from "./codecs/validate.js";
+export {
+  ConfigError,
+  type ConfigIssue,
+  formatZodIssues,
+  parseConfig,
+  zodIssues,
+} from "./config-error.js";
 export { formatLocation, RecordError, type RecordLocation, SwerlError } from "./errors.js";
 // Records
 export { CommitSha, FileContents, RepoName, StringListOrJson, Timestamp } from "./records/common.js";

@@ -3,32 +3,48 @@ import { join } from "node:path";
 import { RunConfig } from "@swerl/schema";
 import type { Command } from "commander";
 import { z } from "zod";
+import { addConfigOptions } from "../cli/config-options.js";
 import { loadPipelineConfig } from "../pipeline/config.js";
 import { planPipeline, runPipeline } from "../pipeline/runner.js";
 import { pipelineStages } from "../pipeline/stages.js";
-import { parseOptions } from "../usage-error.js";
 
-const Options = z.object({
-  config: z.string().optional(),
-  runId: RunConfig.shape.runId.unwrap().optional(),
-  preset: RunConfig.shape.preset.unwrap().optional(),
-  out: z.string().optional(),
-  from: z.string().optional(),
-  only: z.string().optional(),
-  dryRun: z.boolean().default(false),
+/** What one `swerl pipeline` invocation does: which config, which run, which stages. */
+export const PipelineRunConfig = z.object({
+  config: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("pipeline config (.json or .ts); defaults to the demo preset"),
+  preset: RunConfig.shape.preset
+    .unwrap()
+    .optional()
+    .describe("start from a preset: demo (embedded, CPU) or paper (cluster)"),
+  runId: RunConfig.shape.runId
+    .unwrap()
+    .optional()
+    .describe("name of the run; artifacts go to <out>/<id>/ (default: the preset's)"),
+  out: z.string().min(1).optional().describe("where run directories are created (default: runs)"),
+  from: z.string().min(1).optional().describe("re-run this stage and every later one"),
+  only: z.string().min(1).optional().describe("run only this stage (its inputs must have finished)"),
+  dryRun: z
+    .boolean()
+    .default(false)
+    .describe("print the plan (what each stage would do, and why) without running"),
 });
 
 export function registerPipeline(program: Command): void {
-  program
-    .command("pipeline")
+  const command = program.command("pipeline");
+  const flags = addConfigOptions(command, PipelineRunConfig, {
+    flags: {
+      config: { short: "-c", placeholder: "<file>" },
+      runId: { placeholder: "<id>" },
+      out: { placeholder: "<dir>" },
+      from: { placeholder: "<stage>" },
+      only: { placeholder: "<stage>" },
+    },
+  });
+  command
     .description("run the whole SWE-RL loop: data, SFT, GRPO, Agentless Mini, SWE-bench evaluation, report")
-    .option("-c, --config <file>", "pipeline config (.json or .ts); defaults to the demo preset")
-    .option("--preset <name>", "start from a preset: demo (embedded, CPU) or paper (cluster)")
-    .option("--run-id <id>", "name of the run; artifacts go to <out>/<id>/ (default: the preset's)")
-    .option("--out <dir>", "where run directories are created (default: runs)")
-    .option("--from <stage>", "re-run this stage and every later one")
-    .option("--only <stage>", "run only this stage (its inputs must have finished)")
-    .option("--dry-run", "print the plan (what each stage would do, and why) without running")
     .addHelpText(
       "after",
       `
@@ -42,8 +58,8 @@ Examples:
   $ swerl pipeline --run-id try2 --from grpo
   $ swerl pipeline --config my-run.json --only eval`,
     )
-    .action(async (raw: unknown) => {
-      const options = parseOptions(Options, raw);
+    .action(async (raw: Record<string, unknown>) => {
+      const options = flags.read(raw);
       const config = await loadPipelineConfig(
         options.config,
         {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { RunConfig, SwerlError } from "@swerl/schema";
+import { ConfigError, RunConfig } from "@swerl/schema";
 import { z } from "zod";
 
 /**
@@ -62,12 +62,8 @@ export const presets: Record<RunConfig["preset"], PipelineConfigInput> = {
   },
 };
 
-/** A config file could not be read or does not validate. */
-export class ConfigError extends SwerlError {
-  constructor(file: string, message: string, options?: { cause?: unknown }) {
-    super("E_CONFIG", `${file}: ${message}`, options);
-  }
-}
+/** A config file could not be read or does not validate (the one config error of every package). */
+export { ConfigError };
 
 function deepMerge(base: unknown, over: unknown): unknown {
   if (over === undefined) return base;

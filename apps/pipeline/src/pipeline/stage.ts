@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { Progress } from "../progress.js";
 import type { PipelineConfig } from "./config.js";
 
@@ -35,6 +36,14 @@ export interface Stage {
   reads?: readonly string[];
   /** Bump when the stage's code changes what it writes, so finished runs are redone. */
   version: string;
+  /**
+   * The schema of the stage's section (`stages.<name>`), built from the package configs in `configFrom`
+   * (`RolloutConfig.pick(…).extend(…)`), never re-declared; the option-consistency test checks that every
+   * field it shares with them keeps their default.
+   */
+  options?: z.ZodObject;
+  /** The package config schemas the stage's options come from. */
+  configFrom?: readonly z.ZodObject[];
   /** The issue that builds the stage while it is not built; such a stage has no `run`. */
   pendingIssue?: number;
   run?(context: StageContext): Promise<StageSummary>;
