@@ -6,34 +6,14 @@ import { type RewardDetail, RewardPool, type RewardRequest, type ScoredRequest }
 
 /** Every option of the reward server (`swerl serve-reward` generates its flags from this). */
 export const RewardServerConfig = z.strictObject({
-  host: z.string().min(1).default("127.0.0.1").describe("address to bind (0.0.0.0: every interface)"),
-  port: z.number().int().min(0).max(65535).default(8000).describe("port to listen on (0 picks a free one)"),
-  workers: z
-    .number()
-    .int()
-    .positive()
-    .optional()
-    .describe("worker threads scoring responses (default: all cores)"),
-  timeoutSeconds: z.number().positive().default(30).describe("time limit per response, in seconds"),
-  requestTimeoutSeconds: z
-    .number()
-    .positive()
-    .default(120)
-    .describe(
-      "time limit per request from its arrival, in seconds (unscored responses then count as timed out)",
-    ),
-  slowAfterSeconds: z
-    .number()
-    .positive()
-    .default(0.5)
-    .describe("a response scoring longer than this moves off the workers (lowest priority), in seconds"),
-  maxBodyMb: z.number().positive().default(64).describe("largest request body accepted, in MiB"),
-  maxPending: z
-    .number()
-    .int()
-    .positive()
-    .default(4096)
-    .describe("most responses waiting at once; beyond it 503"),
+  host: z.string().min(1).default("127.0.0.1").describe("address to bind; 0.0.0.0: all"),
+  port: z.number().int().min(0).max(65535).default(8000).describe("port; 0 picks a free one"),
+  workers: z.number().int().positive().optional().describe("scoring threads (default: all cores)"),
+  timeoutSeconds: z.number().positive().default(30).describe("seconds one response may take"),
+  requestTimeoutSeconds: z.number().positive().default(120).describe("seconds per request from arrival"),
+  slowAfterSeconds: z.number().positive().default(0.5).describe("seconds until a response is slow"),
+  maxBodyMb: z.number().positive().default(64).describe("largest body accepted, MiB"),
+  maxPending: z.number().int().positive().default(4096).describe("most responses waiting; beyond: 503"),
 });
 export type RewardServerConfig = z.infer<typeof RewardServerConfig>;
 export type RewardServerConfigInput = z.input<typeof RewardServerConfig>;

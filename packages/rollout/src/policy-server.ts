@@ -10,32 +10,13 @@ import type { Policy, SampleGroup, SamplingOptionsInput } from "./policy.js";
 
 /** Every serialisable option of the policy server (`swerl serve-policy` generates its flags from this). */
 export const PolicyServerConfig = z.strictObject({
-  host: z.string().min(1).default("127.0.0.1").describe("address to bind (0.0.0.0: every interface)"),
-  port: z.number().int().min(0).max(65535).default(0).describe("port to listen on (0 picks a free one)"),
-  maxBodyMb: z.number().positive().default(32).describe("largest request body accepted, in MiB"),
-  maxN: z
-    .number()
-    .int()
-    .positive()
-    .default(64)
-    .describe("most samples per prompt (n) a request may ask for; over it: 400"),
-  maxTokens: z
-    .number()
-    .int()
-    .positive()
-    .default(4096)
-    .describe("most tokens per sample (max_tokens) a request may ask for; over it: 400"),
-  maxPrompts: z
-    .number()
-    .int()
-    .positive()
-    .default(256)
-    .describe("most prompts in one completions request; over it: 400"),
-  requestTimeoutSeconds: z
-    .number()
-    .positive()
-    .default(600)
-    .describe("time limit per request from its arrival, in seconds (then 504 and generation stops)"),
+  host: z.string().min(1).default("127.0.0.1").describe("address to bind; 0.0.0.0: all"),
+  port: z.number().int().min(0).max(65535).default(0).describe("port; 0 picks a free one"),
+  maxBodyMb: z.number().positive().default(32).describe("largest body accepted, MiB"),
+  maxN: z.number().int().positive().default(64).describe("most samples per prompt (n); over: 400"),
+  maxTokens: z.number().int().positive().default(4096).describe("most max_tokens; over: 400"),
+  maxPrompts: z.number().int().positive().default(256).describe("most prompts per request; over: 400"),
+  requestTimeoutSeconds: z.number().positive().default(600).describe("seconds a request may take; then 504"),
 });
 export type PolicyServerConfig = z.infer<typeof PolicyServerConfig>;
 export type PolicyServerConfigInput = z.input<typeof PolicyServerConfig>;

@@ -17,8 +17,6 @@ const HAND_WRITTEN: Record<string, string> = {
   mine: "MineConfig pending",
   reward: "reward batch config pending",
   rollout: "RolloutConfig pending",
-  "serve-policy": "PolicyServerConfig pending",
-  "serve-reward": "RewardServerConfig pending",
   tasks: "task builder config pending",
   train: "trainer configs pending",
   validate: "validate config pending",
