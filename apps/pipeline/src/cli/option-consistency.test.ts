@@ -18,7 +18,6 @@ const HAND_WRITTEN: Record<string, string> = {
   reward: "reward batch config pending",
   rollout: "RolloutConfig pending",
   tasks: "task builder config pending",
-  train: "trainer configs pending",
   validate: "validate config pending",
 };
 

@@ -1,86 +1,50 @@
-import { engineTargets, readTrainConfigFile, type TrainLocalProgress, trainLocal } from "@swerl/trainer";
+import {
+  EngineLaunchConfig,
+  engineTargets,
+  readTrainConfigFile,
+  type TrainLocalProgress,
+  trainLocal,
+} from "@swerl/trainer";
 import type { Command } from "commander";
 import { z } from "zod";
+import { addConfigOptions } from "../cli/config-options.js";
 import { type Progress, startProgress } from "../progress.js";
-import { parseOptions, UsageError } from "../usage-error.js";
+import { UsageError } from "../usage-error.js";
 import { trainEngineCommand } from "./train-engine.js";
 
-const Options = z.object({
-  engine: z.string().default("local"),
-  instances: z.string().optional(),
-  config: z.string().optional(),
-  model: z.string().optional(),
-  tokenizerDir: z.string().optional(),
-  out: z.string().default("runs/train-external"),
-  rewardUrl: z.string().url().optional(),
-  rayAddress: z.string().optional(),
-  preset: z.string().optional(),
-  steps: z.coerce.number().int().positive().optional(),
-  nodes: z.coerce.number().int().positive().optional(),
-  gpusPerNode: z.coerce.number().int().positive().optional(),
-  tensorParallelSize: z.coerce.number().int().positive().optional(),
-  rolloutBackend: z.enum(["vllm", "sglang"]).optional(),
-  maxPromptTokens: z.coerce.number().int().positive().optional(),
-  maxResponseTokens: z.coerce.number().int().positive().optional(),
-  saveEvery: z.coerce.number().int().positive().optional(),
-  checkpointDir: z.string().optional(),
-  logger: z.string().optional(),
-  dryRun: z.boolean().default(false),
-  check: z.boolean().default(false),
-  serveReward: z.coerce.number().int().min(0).max(65535).optional(),
-  host: z.string().default("127.0.0.1"),
+/**
+ * `swerl train`: the engine launch's options (EngineLaunchConfig, where the run goes and how) plus what
+ * the command itself does with them. `--engine local` (the default here) trains on this machine instead.
+ */
+export const TrainCommandConfig = EngineLaunchConfig.extend({
+  engine: z.string().default("local").describe("local (this CPU), verl[@0.7.0] or openrlhf[@0.11|@0.10.1]"),
+  preset: z.enum(["paper", "dr-grpo", "dapo"]).optional().describe("GRPO preset (default: paper)"),
+  instances: z.string().optional().describe("RL instances (.jsonl or .parquet) to train on"),
+  config: z.string().optional().describe("local: run file; engines: launch or GRPO config JSON"),
+  out: z.string().default("runs/train-external").describe("Ray working_dir: data files and glue"),
+  dryRun: z.boolean().default(false).describe("print the files and command, write nothing"),
+  check: z.boolean().default(false).describe("validate the prepared run offline and print it"),
+  serveReward: z.number().int().min(0).max(65535).optional().describe("serve rewards on this port instead"),
+  host: z.string().min(1).default("127.0.0.1").describe("with --serve-reward: address to bind"),
 });
 
 export function registerTrain(program: Command): void {
-  program
+  const command = program
     .command("train")
     .description(
       "SFT then GRPO on the local CPU engine (--config FILE), or prepare a GRPO run on a pinned verl or OpenRLHF",
-    )
-    .option(
-      "--engine <engine>",
-      `local (default), or an engine and pinned version: ${engineTargets().join(", ")} (no version: the newest)`,
-    )
-    .option(
-      "--instances <file>",
-      "RL instances (.jsonl or .parquet) to train on (required unless --serve-reward)",
-    )
-    .option(
-      "-c, --config <file>",
-      'local: the run file (see below); engines: a launch config JSON (EngineLaunchConfig keys) or a GRPO config {"preset": ...}',
-    )
-    .option("--model <path>", "Hugging Face model directory or id the engine trains")
-    .option(
-      "--tokenizer-dir <dir>",
-      "local model directory whose tokenizer measures prompt lengths (default: --model when local)",
-    )
-    .option(
-      "--out <dir>",
-      "where the train/validation files and glue are written (the Ray job's working_dir)",
-    )
-    .option("--reward-url <url>", "swerl reward server as the engine's workers reach it")
-    .option("--ray-address <url>", "Ray dashboard address for `ray job submit`")
-    .option("--preset <name>", "GRPO preset: paper (default), dr-grpo, dapo")
-    .option("--steps <n>", "optimisation steps (SWE-RL: 1600)")
-    .option("--nodes <n>", "nodes of the Ray cluster")
-    .option("--gpus-per-node <n>", "GPUs per node")
-    .option("--tensor-parallel-size <n>", "tensor-parallel size of each rollout engine")
-    .option("--rollout-backend <name>", "vllm (default) or sglang (verl only)")
-    .option(
-      "--max-prompt-tokens <n>",
-      "longest prompt kept, in tokens (longer ones are filtered and counted)",
-    )
-    .option("--max-response-tokens <n>", "longest response sampled, in tokens")
-    .option("--save-every <n>", "checkpoint every N steps")
-    .option("--checkpoint-dir <dir>", "where checkpoints and the trained model land on the cluster")
-    .option("--logger <list>", "comma-separated: console (default), wandb, tensorboard")
-    .option("--dry-run", "print the files and command without writing anything")
-    .option(
-      "--check",
-      "validate the prepared run offline (keys, required values, files, lengths) and print what it would submit",
-    )
-    .option("--serve-reward <port>", "run the reward server on this port (until Ctrl-C) instead of planning")
-    .option("--host <addr>", "with --serve-reward: the address to bind", "127.0.0.1")
+    );
+  const flags = addConfigOptions(command, TrainCommandConfig, {
+    flags: {
+      modelPath: { name: "model" },
+      config: { short: "-c" },
+      microBatchPerGpu: { name: "micro-batch" },
+      logProbMicroBatchPerGpu: { name: "log-prob-micro-batch" },
+      gpuMemoryUtilization: { name: "gpu-memory" },
+    },
+    omit: { grpo: "a GRPO config object: give it in the --config file, or pick --preset" },
+  });
+  command
     .addHelpText(
       "after",
       `
@@ -99,9 +63,10 @@ Local engine (--engine local, the default): --config FILE is a JSON run file, pa
 A run resumes from what outDir holds. Ctrl-C finishes the current step, saves a checkpoint and exits;
 run the same command again to continue.
 
-External engines (--engine verl|openrlhf[@version]) measure the prompts, write the train and validation
-files and the reward glue, and print the validated \`ray job submit\` command, the checkpoint directory and
-where the trained model lands; options the engine cannot express are listed as unsupported.
+External engines (${engineTargets().join(", ")}) measure the prompts, write the train and
+validation files and the reward glue, and print the validated \`ray job submit\` command, the checkpoint
+directory and where the trained model lands; preset options the engine cannot express are listed as
+unsupported. Flags override the --config file's keys.
 
 Examples:
   $ swerl train --config runs/local.json
@@ -109,8 +74,8 @@ Examples:
   $ swerl train --engine openrlhf@0.10.1 --instances rl.parquet --out runs/orlhf --reward-url http://head:8000
   $ swerl train --engine openrlhf --serve-reward 8000`,
     )
-    .action(async (raw: unknown) => {
-      const options = parseOptions(Options, raw);
+    .action(async (raw: Record<string, unknown>) => {
+      const options = flags.read(raw);
       if (options.engine === "local") {
         if (options.serveReward !== undefined)
           throw new UsageError("--serve-reward: only with --engine verl or openrlhf");
@@ -118,25 +83,13 @@ Examples:
         await trainLocalCommand(options.config);
         return;
       }
-      const launch: Record<string, unknown> = {};
-      const copy = [
-        ["model", "modelPath"],
-        ["tokenizerDir", "tokenizerDir"],
-        ["rewardUrl", "rewardUrl"],
-        ["rayAddress", "rayAddress"],
-        ["steps", "steps"],
-        ["nodes", "nodes"],
-        ["gpusPerNode", "gpusPerNode"],
-        ["tensorParallelSize", "tensorParallelSize"],
-        ["rolloutBackend", "rolloutBackend"],
-        ["maxPromptTokens", "maxPromptTokens"],
-        ["maxResponseTokens", "maxResponseTokens"],
-        ["saveEvery", "saveEvery"],
-        ["checkpointDir", "checkpointDir"],
-      ] as const;
-      for (const [flag, key] of copy) if (options[flag] !== undefined) launch[key] = options[flag];
+      // Only the launch options given as flags override the config file's.
+      const launchKeys = new Set(Object.keys(EngineLaunchConfig.shape));
+      const given = flags.flags.filter((f) => raw[f.attribute] !== undefined && launchKeys.has(f.path));
+      const launch: Record<string, unknown> = Object.fromEntries(
+        given.map((f) => [f.path, options[f.path as keyof typeof options]]),
+      );
       if (options.preset) launch.grpo = { preset: options.preset };
-      if (options.logger) launch.logger = options.logger.split(",").map((l) => l.trim());
       await trainEngineCommand({
         engine: options.engine,
         ...(options.instances ? { instances: options.instances } : {}),

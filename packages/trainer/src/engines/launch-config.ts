@@ -73,7 +73,7 @@ export const EngineLaunchConfig = z.strictObject({
     .string()
     .min(1)
     .default("meta-llama/Llama-3.3-70B-Instruct")
-    .describe("Hugging Face model directory or hub id the engine trains"),
+    .describe("model directory or hub id the engine trains"),
   tokenizerDir: z
     .string()
     .optional()
@@ -96,12 +96,7 @@ export const EngineLaunchConfig = z.strictObject({
     .positive()
     .default(16384)
     .describe("longest prompt kept, in tokens; longer ones are filtered out and counted"),
-  maxResponseTokens: z
-    .number()
-    .int()
-    .positive()
-    .default(4096)
-    .describe("longest response sampled, in tokens"),
+  maxResponseTokens: z.number().int().positive().default(4096).describe("tokens per response at most"),
   validationPrompts: z
     .number()
     .int()
@@ -118,9 +113,7 @@ export const EngineLaunchConfig = z.strictObject({
   checkpointDir: z
     .string()
     .optional()
-    .describe(
-      "where checkpoints and the trained model land, on the cluster (default: <workDir>/checkpoints)",
-    ),
+    .describe("checkpoints and model on the cluster (default: <out>/checkpoints)"),
   logger: z
     .array(z.enum(["console", "wandb", "tensorboard"]))
     .default(["console"])
@@ -129,7 +122,7 @@ export const EngineLaunchConfig = z.strictObject({
     .string()
     .default("swerl-grpo")
     .describe("run name (verl experiment_name, checkpoint folder)"),
-  seed: z.number().int().nonnegative().default(0).describe("data order seed and held-out split"),
+  seed: z.number().int().nonnegative().default(0).describe("seed of data order and held-out split"),
 });
 export type EngineLaunchConfig = z.infer<typeof EngineLaunchConfig>;
 export type EngineLaunchConfigInput = z.input<typeof EngineLaunchConfig>;
