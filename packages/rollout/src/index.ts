@@ -58,9 +58,11 @@ export {
   ModelList,
   TOKEN_ID_PREFIX,
 } from "./openai-policy-wire.js";
-export type { Policy, SampleGroup, SamplingOptionsInput } from "./policy.js";
+export type { Policy, SampleControl, SampleGroup, SamplingOptionsInput } from "./policy.js";
 export { SamplingOptions } from "./policy.js";
 export {
+  PolicyServerConfig,
+  type PolicyServerConfigInput,
   type PolicyServerOptions,
   plainChatPrompt,
   type RunningPolicyServer,
