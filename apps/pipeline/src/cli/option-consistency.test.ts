@@ -21,7 +21,6 @@ const HAND_WRITTEN: Record<string, string> = {
   "serve-reward": "RewardServerConfig pending",
   tasks: "task builder config pending",
   train: "trainer configs pending",
-  validate: "validate config pending",
 };
 
 /** Stages whose options do not declare their schema yet, and why. */
