@@ -9,7 +9,7 @@ import { RlInstance } from "../records/rl-instance.js";
 import { Prediction, SweBenchInstance } from "../records/swe-bench-instance.js";
 import { readAllRecords, readRecords, writeRecords } from "./records-file.js";
 
-const datasets = resolve(import.meta.dirname, "../../../../../shared/datasets");
+const datasets = resolve(import.meta.dirname, "../../fixtures/swe-bench");
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "swerl-schema-"));
@@ -17,7 +17,10 @@ beforeAll(async () => {
 
 describe("SWE-bench Verified as published", () => {
   it("parses all 500 JSONL records, with FAIL_TO_PASS decoded to arrays", async () => {
-    const records = await readAllRecords(join(datasets, "swe-bench_verified.test.jsonl"), SweBenchInstance);
+    const records = await readAllRecords(
+      join(datasets, "swe-bench_verified.test.jsonl.gz"),
+      SweBenchInstance,
+    );
     expect(records).toHaveLength(500);
     expect(new Set(records.map((r) => r.instance_id)).size).toBe(500);
     for (const r of records) {
@@ -29,7 +32,10 @@ describe("SWE-bench Verified as published", () => {
   });
 
   it("reads the Parquet twin to the same records", async () => {
-    const fromJsonl = await readAllRecords(join(datasets, "swe-bench_verified.test.jsonl"), SweBenchInstance);
+    const fromJsonl = await readAllRecords(
+      join(datasets, "swe-bench_verified.test.jsonl.gz"),
+      SweBenchInstance,
+    );
     const fromParquet = await readAllRecords(
       join(datasets, "swe-bench_verified.test.parquet"),
       SweBenchInstance,
@@ -41,7 +47,7 @@ describe("SWE-bench Verified as published", () => {
     "round-trips all 500 records through %s",
     async (name) => {
       const original = await readAllRecords(
-        join(datasets, "swe-bench_verified.test.jsonl"),
+        join(datasets, "swe-bench_verified.test.jsonl.gz"),
         SweBenchInstance,
       );
       const file = join(dir, name);
@@ -52,7 +58,7 @@ describe("SWE-bench Verified as published", () => {
 
   it("parses the Lite test and dev sets in both formats", async () => {
     for (const split of ["test", "dev"]) {
-      const a = await readAllRecords(join(datasets, `swe-bench_lite.${split}.jsonl`), SweBenchInstance);
+      const a = await readAllRecords(join(datasets, `swe-bench_lite.${split}.jsonl.gz`), SweBenchInstance);
       const b = await readAllRecords(join(datasets, `swe-bench_lite.${split}.parquet`), SweBenchInstance);
       expect(a.length).toBe(split === "test" ? 300 : 23);
       expect(b).toEqual(a);
