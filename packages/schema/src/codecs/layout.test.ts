@@ -3,13 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { RlInstance } from "../records/rl-instance.js";
 import { SweBenchInstance } from "../records/swe-bench-instance.js";
 import { snakeCase } from "./layout.js";
 import { readAllRecords, writeRecords } from "./records-file.js";
 
 const legacy = join(import.meta.dirname, "../../fixtures/legacy");
-const instances = [
+const instances: z.input<typeof RlInstance>[] = [
   {
     instanceId: "demo__calc-1",
     problemStatement: "add() ignores its second argument",
@@ -35,7 +36,7 @@ const instances = [
     oraclePatch: "",
     provenance: { source: "demo", repo: "demo/calc" },
   },
-] as const;
+];
 const expected = instances.map((i) => RlInstance.parse(i));
 
 async function duck<T>(sql: string): Promise<T[]> {
@@ -93,7 +94,7 @@ describe("file layout: snake_case names, native nested Parquet types", () => {
     const rows = await duck<{ c: string; repo: string }>(
       `SELECT code_context['calc/ops.py'] AS c, provenance.repo AS repo FROM '${file}' ORDER BY instance_id`,
     );
-    expect(rows[0]).toEqual({ c: instances[0].codeContext["calc/ops.py"], repo: "demo/calc" });
+    expect(rows[0]).toEqual({ c: instances[0]?.codeContext["calc/ops.py"], repo: "demo/calc" });
     expect(await readAllRecords(file, RlInstance)).toEqual(expected);
   });
 
@@ -118,7 +119,7 @@ describe("file layout: snake_case names, native nested Parquet types", () => {
       "provenance",
     ]);
     expect(Object.keys(first.provenance)).toContain("pull_number");
-    expect(first.code_context).toEqual(instances[0].codeContext);
+    expect(first.code_context).toEqual(instances[0]?.codeContext);
     expect(await readAllRecords(file, RlInstance)).toEqual(expected);
   });
 
