@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
+import { MinedPullRequest } from "../records/pull-request.js";
 import { RlInstance } from "../records/rl-instance.js";
 import { SweBenchInstance } from "../records/swe-bench-instance.js";
 import { snakeCase } from "./layout.js";
@@ -141,5 +142,60 @@ describe("file layout: snake_case names, native nested Parquet types", () => {
     expect(names).toContain("problem_statement");
     expect(columns.find((c) => c.column_name === "FAIL_TO_PASS")?.column_type).toBe("VARCHAR[]");
     expect(await readAllRecords(file, SweBenchInstance)).toEqual(records);
+  });
+  it("round-trips mined PRs (lists of structs, nullable fields) through Parquet and a DuckDB copy", async () => {
+    const sha = (c: string) => c.repeat(40);
+    const prs = [
+      MinedPullRequest.parse({
+        repo: "demo/calc",
+        number: 7,
+        title: "Fix add",
+        body: "Fixes #3",
+        author: "alice",
+        createdAt: "2024-01-02T03:04:05Z",
+        mergedAt: null,
+        baseCommit: sha("a"),
+        headCommit: sha("b"),
+        mergeCommit: null,
+        labels: ["bug"],
+        comments: [{ author: null, body: "ghost comment" }],
+        files: [{ path: "calc/ops.py", status: "modified", additions: 1, deletions: 1 }],
+        linkedIssues: [
+          {
+            repo: "demo/calc",
+            number: 3,
+            title: "add is wrong",
+            body: "",
+            linkedBy: "keyword",
+            comments: [],
+          },
+        ],
+        patch: "diff",
+      }),
+      MinedPullRequest.parse({
+        repo: "demo/calc",
+        number: 8,
+        title: "Docs",
+        body: "",
+        author: null,
+        createdAt: "2024-01-03T03:04:05Z",
+        mergedAt: "2024-01-04T03:04:05Z",
+        baseCommit: sha("c"),
+        headCommit: sha("d"),
+        mergeCommit: sha("e"),
+      }),
+    ];
+    const file = join(dir, "prs.parquet");
+    const copy = join(dir, "prs.copy.parquet");
+    await writeRecords(file, MinedPullRequest, prs);
+    await duck(`COPY (SELECT * FROM '${file}') TO '${copy}' (FORMAT parquet)`);
+    const columns = await duck<{ column_name: string; column_type: string }>(
+      `DESCRIBE SELECT * FROM '${copy}'`,
+    );
+    const types = Object.fromEntries(columns.map((c) => [c.column_name, c.column_type]));
+    expect(types.author_is_bot).toBe("BOOLEAN");
+    expect(types.linked_issues).toMatch(/^STRUCT\(.*linked_by VARCHAR\)\[\]$/);
+    expect(types.files).toMatch(/^STRUCT\(.*previous_path VARCHAR.*\)\[\]$/);
+    expect(await readAllRecords(copy, MinedPullRequest)).toEqual(prs);
   });
 });
