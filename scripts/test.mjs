@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pinnedPnpmPath } from "./pinned-pnpm.mjs";
 
 const PY_MODULES = ["numpy", "jinja2"];
 const APT_PACKAGES = { numpy: "python3-numpy", jinja2: "python3-jinja2" };
@@ -48,7 +49,8 @@ if (!python) {
   process.exit(1);
 }
 
-const env = { ...process.env };
+// Tests that build packages run turbo, which calls `pnpm`: make that the pinned one.
+const env = { ...process.env, PATH: pinnedPnpmPath() };
 if (python !== "python3") {
   // Tests call `python3`: make it the interpreter that has the references.
   const bin = mkdtempSync(join(tmpdir(), "swerl-python-"));

@@ -15,7 +15,10 @@ const CHROMIUM = process.env.SWERL_CHROMIUM ?? "/usr/bin/chromium";
 const SMALL_BUDGET = {
   runId: "e2e",
   stages: {
-    sft: { heldoutInstances: 4, sft: { steps: 4, batchSize: 2, checkpointEvery: 1 } },
+    sft: {
+      heldoutInstances: 4,
+      sft: { steps: 4, batchSize: 2, checkpointEvery: 1, heldout: { maxTokens: 32 } },
+    },
     grpo: {
       grpo: {
         steps: 2,
@@ -25,7 +28,7 @@ const SMALL_BUDGET = {
         heldout: { maxTokens: 32 },
       },
     },
-    agentless: { samples: 1, tests: 0, maxTokens: 32 },
+    agentless: { numSamples: 1, numTests: 0, samplesPerRequest: 1, maxTokens: 32 },
   },
 };
 
@@ -137,7 +140,34 @@ describe("swerl pipeline on the demo preset", () => {
     const evalManifest = await json(join(runDir, "eval", "manifest.json"));
     expect(evalManifest.summary.goldResolved).toBe("12/12");
 
+    // SFT learnt Agentless's prompts built from the training split only; Agentless localized with the policy.
+    const examples = await lines(join(runDir, "sft", "agentless-examples.jsonl"));
+    const trainIds = new Set(
+      (await lines(join(runDir, "sft", "train-instances.jsonl"))).map((i) => i.instanceId),
+    );
+    expect(examples.length).toBe(3 * trainIds.size);
+    for (const e of examples) expect(trainIds.has(e.id.split("/")[0]), e.id).toBe(true);
+    const agentlessManifest = await json(join(runDir, "agentless", "manifest.json"));
+    expect(agentlessManifest.summary.localizedBy).toBe("policy");
+
     const report = await json(join(runDir, "report.json"));
+    // No held-out task's id, issue, patches or post-fix files in anything the run trained on.
+    expect(report.leakage.tasks).toBe(12);
+    expect(report.leakage.trainingFiles).toEqual([
+      "sft/train-instances.jsonl",
+      "sft/agentless-examples.jsonl",
+    ]);
+    expect(report.leakage.postFixFiles).toBe(24);
+    expect(report.leakage.leaks).toEqual([]);
+    expect(report.headline).toEqual({
+      heldout_reward_base: expect.any(Number),
+      heldout_reward_after_sft: expect.any(Number),
+      heldout_reward_after_grpo: expect.any(Number),
+      resolved_instances: evaluation.resolved_instances,
+      total_instances: 12,
+      localization: "policy",
+    });
+    expect(report.phases.map((p: { phase: string }) => p.phase)).toEqual(["base", "sft", "grpo"]);
     expect(report.funnel).toEqual(
       (await json(join(runDir, "curate", "funnel.json"))).map((f: { step: string; count: number }) =>
         expect.objectContaining({ step: f.step, count: f.count }),

@@ -15,7 +15,11 @@ if (!available && process.env.SWERL_REQUIRE_BROWSER === "1") {
 }
 const artifacts = resolve(import.meta.dirname, "../test-results");
 
-describe.skipIf(!available)("report.html in a real browser", () => {
+const title = available
+  ? "report.html in a real browser"
+  : `report.html in a real browser (skipped: no browser at ${CHROMIUM}; set SWERL_CHROMIUM to one)`;
+
+describe.skipIf(!available)(title, () => {
   it("renders every chart as a visible SVG, offline, and saves a screenshot", async () => {
     const runDir = await mkdtemp(join(tmpdir(), "swerl-report-browser-"));
     await mkdir(join(runDir, "grpo"), { recursive: true });
@@ -35,6 +39,17 @@ describe.skipIf(!available)("report.html in a real browser", () => {
       }),
     );
     await writeFile(join(runDir, "grpo/metrics.jsonl"), `${rows.join("\n")}\n`);
+    await mkdir(join(runDir, "sft"), { recursive: true });
+    const sftRows = Array.from({ length: 20 }, (_, i) =>
+      JSON.stringify({
+        step: i + 1,
+        phase: "sft",
+        time: "2026-01-01T00:00:00Z",
+        loss: 6 / (i + 1),
+        stepSeconds: 1,
+      }),
+    );
+    await writeFile(join(runDir, "sft/metrics.jsonl"), `${sftRows.join("\n")}\n`);
     await writeFile(
       join(runDir, "curate/funnel.json"),
       JSON.stringify([
@@ -74,7 +89,15 @@ describe.skipIf(!available)("report.html in a real browser", () => {
           };
         }),
       );
-      expect(charts.map((c) => c.id).sort()).toEqual(["format", "funnel", "kl", "length", "loss", "reward"]);
+      expect(charts.map((c) => c.id).sort()).toEqual([
+        "format",
+        "funnel",
+        "grpo-loss",
+        "kl",
+        "length",
+        "loss",
+        "reward",
+      ]);
       for (const c of charts) {
         expect(c.width).toBeGreaterThan(100);
         expect(c.height).toBeGreaterThan(100);

@@ -7,6 +7,5 @@ export default [
     format: ["esm"],
     dts: false,
     clean: false,
-    banner: { js: "#!/usr/bin/env node" },
   }),
 ];

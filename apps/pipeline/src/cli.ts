@@ -1,4 +1,5 @@
 import { main } from "./program.js";
+import { userWorkingDirectory } from "./working-directory.js";
 
 // `swerl … | head` closes the pipe early: stop quietly, as Unix tools do, instead of crashing on EPIPE.
 for (const stream of [process.stdout, process.stderr])
@@ -7,4 +8,5 @@ for (const stream of [process.stdout, process.stderr])
     throw error;
   });
 
+process.chdir(userWorkingDirectory(process.env, process.cwd()));
 process.exitCode = await main(process.argv);

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "./program.js";
 import { captureOutput } from "./testing/capture-output.js";
 
-const datasets = resolve(import.meta.dirname, "../../../../shared/datasets");
+const datasets = resolve(import.meta.dirname, "../../../packages/schema/fixtures/swe-bench");
 
 describe("swerl CLI", () => {
   beforeEach(() => {
@@ -43,9 +43,9 @@ describe("swerl CLI", () => {
 
   it("exits 1 with file:line: field: message on a bad record", async () => {
     const io = captureOutput();
-    const file = `${datasets}/swe-bench_lite.dev.jsonl`;
+    const file = `${datasets}/swe-bench_lite.dev.jsonl.gz`;
     expect(await main(["node", "swerl", "validate", "--kind", "prediction", file])).toBe(1);
-    expect(io.err()).toMatch(/swe-bench_lite\.dev\.jsonl:1: model_name_or_path: /);
+    expect(io.err()).toMatch(/swe-bench_lite\.dev\.jsonl\.gz:1: model_name_or_path: /);
   });
 
   it("pipeline --dry-run prints every stage of the loop", async () => {

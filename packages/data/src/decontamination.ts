@@ -1,6 +1,5 @@
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
-import { RecordError } from "@swerl/schema";
+import { readRecords } from "@swerl/schema";
+import { z } from "zod";
 
 /** Repositories and instances of SWE-bench datasets that mined data must not contain. */
 export interface Contamination {
@@ -34,31 +33,20 @@ export function builtinContamination(): Contamination {
   return { repos: new Set(SWEBENCH_REPOSITORIES), instances: new Set() };
 }
 
-/** Reads SWE-bench JSONL files (fields `repo` and `instance_id`); a bad line throws with `file:line`. */
+/** The two fields decontamination reads from a SWE-bench record. */
+const ContaminationRecord = z.object({ repo: z.string(), instance_id: z.string() });
+
+/**
+ * Reads SWE-bench dataset files (JSONL, `.jsonl.gz`, JSON or Parquet; fields `repo` and `instance_id`);
+ * a bad record throws with its `file:line`.
+ */
 export async function loadContamination(files: readonly string[]): Promise<Contamination> {
   const found: Contamination = { repos: new Set(), instances: new Set() };
-  for (const file of files) {
-    let line = 0;
-    for await (const text of createInterface({
-      input: createReadStream(file),
-      crlfDelay: Number.POSITIVE_INFINITY,
-    })) {
-      line += 1;
-      if (text.trim() === "") continue;
-      let record: { repo?: unknown; instance_id?: unknown };
-      try {
-        record = JSON.parse(text);
-      } catch (e) {
-        throw new RecordError({ file, line }, "", `malformed JSON: ${(e as Error).message}`);
-      }
-      if (typeof record.repo !== "string") throw new RecordError({ file, line }, "repo", "expected a string");
-      if (typeof record.instance_id !== "string") {
-        throw new RecordError({ file, line }, "instance_id", "expected a string");
-      }
+  for (const file of files)
+    for await (const record of readRecords(file, ContaminationRecord)) {
       found.repos.add(record.repo.toLowerCase());
       found.instances.add(record.instance_id);
     }
-  }
   return found;
 }
 

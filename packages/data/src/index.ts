@@ -86,6 +86,7 @@ export {
 export { readSnapshotDirectory, readSnapshotFile, writeSnapshotFile } from "./github/snapshot-files.js";
 export type { GithubRetry, GithubTransportOptions, GithubUsage } from "./github/transport.js";
 export { findIssueLinks, type IssueLink } from "./issue-links.js";
+export { mapLimited } from "./map-limited.js";
 export {
   type MineOptions,
   type MineProgress,
@@ -98,18 +99,10 @@ export {
 } from "./mine-pull-requests.js";
 export { dedupeByPatch, normalizePatch, patchKey } from "./patch-dedup.js";
 export { FilterConfig, type NoiseReason, noiseReason, PullRequestFacts } from "./pr-filters.js";
+export { isValidPython, normalizePython, pythonParser } from "./python/python-parser.js";
 export {
   cloneUrl,
   RepositoryCache,
   type RepositoryCacheOptions,
   repoDirectoryName,
 } from "./repository-cache.js";
-export {
-  type BuildTasksOptions,
-  type BuiltTasks,
-  buildTasks,
-  DroppedTask,
-  TaskBuildError,
-  type TaskBuildProgress,
-} from "./tasks/build-tasks.js";
-export { type SplitPatch, splitPatchByTests } from "./tasks/task-patch.js";

@@ -85,6 +85,8 @@ export interface MineSummary {
   repositories: number;
   /** Repositories skipped because an earlier run finished them. */
   resumedRepositories: number;
+  /** Repositories GitHub failed on (bad credentials, not found, …); counted in `repositories`, retried by the next run. */
+  failedRepositories: number;
   pullRequests: number;
   mergedPullRequests: number;
   mined: number;
@@ -326,6 +328,7 @@ export async function minePullRequests(options: MineOptions): Promise<MineSummar
   const summary: MineSummary = {
     repositories: 0,
     resumedRepositories: 0,
+    failedRepositories: 0,
     pullRequests: 0,
     mergedPullRequests: 0,
     mined: 0,
@@ -412,7 +415,10 @@ export async function minePullRequests(options: MineOptions): Promise<MineSummar
   }
 
   const githubFailures: GithubError[] = [];
-  /** Writes GitHub failures as errors of their repositories, which then count as done. */
+  /**
+   * Writes GitHub failures as errors of their repositories. They are not checkpointed as done, so the next
+   * run (with a fixed token, say) tries them again.
+   */
   async function recordGithubFailures(): Promise<void> {
     for (const e of githubFailures.splice(0)) {
       const text = `${JSON.stringify(MiningError.parse({ kind: "github", repo: e.repo, location: e.query, message: e.message }))}\n`;
@@ -420,8 +426,8 @@ export async function minePullRequests(options: MineOptions): Promise<MineSummar
       checkpoint.bytes.errors += Buffer.byteLength(text);
       seen.add(e.repo);
       summary.repositories += 1;
+      summary.failedRepositories += 1;
       summary.errors += 1;
-      checkpoint.repositories[e.repo] = { pullRequests: 0, mined: 0, errors: 1 };
       await saveCheckpoint(outDir, checkpoint);
     }
   }

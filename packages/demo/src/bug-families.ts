@@ -442,9 +442,12 @@ function texts(
   sourcePath: string,
 ): Pick<RenderedBug, "issueTitle" | "issueBody" | "prTitle"> {
   const fill = (s: string) => s.replaceAll("{F}", name).replaceAll("{P}", sourcePath);
+  // Every report names the file, as a traceback or a link would: Agentless localizes from the issue and
+  // the repository's file list alone, and a file list does not say which module holds a function.
+  const body = pick(def.issueBody, site.variant);
   return {
     issueTitle: fill(pick(def.issueTitle, site.variant)),
-    issueBody: fill(pick(def.issueBody, site.variant)),
+    issueBody: fill(body.includes("{P}") ? body : `${body} The code is in {P}.`),
     prTitle: fill(pick(def.prTitle, site.variant)),
   };
 }

@@ -5,8 +5,9 @@ import { archiveUser, type PendingEvent, stableId } from "./archive-events.js";
 import { FastImportStream, type Signature } from "./fast-import.js";
 import { git } from "./git-cli.js";
 import type { DemoPullRequestTruth } from "./ground-truth.js";
+import { MAINTAINER } from "./noise-pull-requests.js";
 import { patchFileStats } from "./patch-stats.js";
-import { MAINTAINER, type PlannedPullRequest, type RepositoryPlan } from "./world-plan.js";
+import type { PlannedPullRequest, RepositoryPlan } from "./world-plan.js";
 
 /** The first minute of every demo world (UTC). */
 const WORLD_START_SECONDS = Date.parse("2024-03-04T08:00:00Z") / 1000;

@@ -1,5 +1,11 @@
 import { type BugFamily, type BugSite, type Language, renderBug } from "./bug-families.js";
 import type { DemoLinkStyle, DemoVerdict } from "./ground-truth.js";
+import {
+  javascriptInitialFiles,
+  javascriptNoise,
+  pythonInitialFiles,
+  pythonNoise,
+} from "./noise-pull-requests.js";
 import { SeededRandom } from "./seeded-random.js";
 
 /** Files to write (`string`) or delete (`null`), relative to the repository root. */
@@ -63,7 +69,6 @@ export interface RepositoryPlan {
   startMinute: number;
 }
 
-export const MAINTAINER = "mira";
 const CONTRIBUTORS = ["alice", "bob", "carol", "dave", "erin", "farid", "gwen", "hiro"];
 const REPORTERS = ["ivan", "jun", "kemal", "lena", "marta", "nils"];
 
@@ -80,6 +85,10 @@ const PYTHON_MODULES = [
   "metrics",
   "format",
   "misc",
+  "paths",
+  "units",
+  "convert",
+  "table",
 ];
 
 const FAMILIES: BugFamily[] = [
@@ -92,43 +101,15 @@ const FAMILIES: BugFamily[] = [
 ];
 
 const PYTHON_REPOS = ["acme/textkit", "acme/mathkit", "orbit/toolbox"];
-const JS_REPO = "orbit/jsutil";
+const JS_REPOS = ["orbit/jsutil", "orbit/webkit"];
+/**
+ * Good fixes per family and language; the last of each is held out (test split). Enough training fixes
+ * per family that a from-scratch model sees each family's lines in several files of both languages.
+ */
+const PYTHON_FIXES_PER_FAMILY = 7;
+const JS_FIXES_PER_FAMILY = 4;
 /** A SWE-bench repository name: its PR must be removed by decontamination. */
 const CONTAMINATED_REPO = "psf/requests";
-
-function pythonInitialFiles(repo: string, description: string): FileChanges {
-  const name = repo.split("/")[1] as string;
-  return {
-    "README.md": `# ${name}\n\n${description}\n\nRun the tests with \`python3 -m unittest discover -s tests -t .\`.\n`,
-    "pyproject.toml": `[project]\nname = "${name}"\nversion = "0.1.0"\nrequires-python = ">=3.9"\n`,
-    ".gitignore": "__pycache__/\n*.pyc\n",
-    ".github/workflows/ci.yml": `name: ci\non: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v3\n      - run: python3 -m unittest discover -s tests -t .\n`,
-    "src/__init__.py": "",
-  };
-}
-
-function javascriptInitialFiles(repo: string, description: string): FileChanges {
-  const name = repo.split("/")[1] as string;
-  const lock = (version: string) =>
-    `${JSON.stringify(
-      {
-        name,
-        version: "0.1.0",
-        lockfileVersion: 3,
-        requires: true,
-        packages: { "": { name, version: "0.1.0", license: "MIT" }, _meta: { npm: version } },
-      },
-      null,
-      2,
-    )}\n`;
-  return {
-    "README.md": `# ${name}\n\n${description}\n\nRun the tests with \`node --test\`.\n`,
-    "package.json": `${JSON.stringify({ name, version: "0.1.0", type: "module", license: "MIT", scripts: { test: "node --test" } }, null, 2)}\n`,
-    "package-lock.json": lock("10.2.0"),
-    ".gitignore": "node_modules/\n",
-    ".github/workflows/ci.yml": `name: ci\non: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v3\n      - run: node --test\n`,
-  };
-}
 
 function linkedBody(style: DemoLinkStyle, explanation: string, variant: number): PlannedPullRequest["body"] {
   return (refs) => {
@@ -212,27 +193,6 @@ function goodPullRequest(
   };
 }
 
-type NoiseFields = Pick<
-  PlannedPullRequest,
-  "family" | "split" | "sourceFile" | "testFile" | "buggyLine" | "fixedLine" | "labels"
->;
-const NO_BUG: NoiseFields = {
-  family: null,
-  split: null,
-  sourceFile: null,
-  testFile: null,
-  buggyLine: null,
-  fixedLine: null,
-  labels: [],
-};
-
-function noise(
-  fields: Omit<PlannedPullRequest, keyof NoiseFields | "baseRef" | "issues" | "linkStyle"> &
-    Partial<Pick<PlannedPullRequest, "issues" | "linkStyle">>,
-): PlannedPullRequest {
-  return { ...NO_BUG, baseRef: "main", issues: [], linkStyle: null, ...fields };
-}
-
 /** Interleaves noise into the fixes at evenly spread, seed-dependent positions. */
 function mix(
   random: SeededRandom,
@@ -254,21 +214,22 @@ function mix(
  */
 export function planWorld(seed: number): RepositoryPlan[] {
   const random = new SeededRandom(seed);
-  // 5 Python instances per family over 3 Python repos; instance 4 is held out (test split).
+  // PYTHON_FIXES_PER_FAMILY Python fixes per family over 3 Python repos, JS_FIXES_PER_FAMILY over the JS
+  // repositories; the last of each family and language is held out (test split).
   const pythonFixes: GoodFix[][] = PYTHON_REPOS.map(() => []);
-  const jsFixes: GoodFix[] = [];
+  const jsFixes: GoodFix[][] = JS_REPOS.map(() => []);
   const variantOffset = random.int(8);
   FAMILIES.forEach((family, f) => {
-    for (let k = 0; k < 5; k++) {
-      pythonFixes[(f + k) % 3]?.push({
+    for (let k = 0; k < PYTHON_FIXES_PER_FAMILY; k++) {
+      pythonFixes[(f + k) % PYTHON_REPOS.length]?.push({
         site: { family, language: "python", variant: (variantOffset + k) % 8, module: "" },
-        split: k === 4 ? "test" : "train",
+        split: k === PYTHON_FIXES_PER_FAMILY - 1 ? "test" : "train",
       });
     }
-    for (let k = 0; k < 2; k++) {
-      jsFixes.push({
+    for (let k = 0; k < JS_FIXES_PER_FAMILY; k++) {
+      jsFixes[(f + k) % JS_REPOS.length]?.push({
         site: { family, language: "javascript", variant: (variantOffset + 5 + k) % 8, module: "" },
-        split: k === 1 ? "test" : "train",
+        split: k === JS_FIXES_PER_FAMILY - 1 ? "test" : "train",
       });
     }
   });
@@ -287,7 +248,8 @@ export function planWorld(seed: number): RepositoryPlan[] {
     "acme/textkit": "Small text helpers.",
     "acme/mathkit": "Small numeric helpers.",
     "orbit/toolbox": "Assorted helpers for scripts.",
-    [JS_REPO]: "Small JavaScript helpers.",
+    "orbit/jsutil": "Small JavaScript helpers.",
+    "orbit/webkit": "JavaScript helpers for web pages.",
     [CONTAMINATED_REPO]: "HTTP for humans (a demo stand-in with the name of a SWE-bench repository).",
   };
   const buildGood = (fixes: GoodFix[]) => {
@@ -310,126 +272,7 @@ export function planWorld(seed: number): RepositoryPlan[] {
   PYTHON_REPOS.forEach((repo, r) => {
     const description = descriptions[repo] as string;
     const { pushes, prs } = buildGood(assignModules(pythonFixes[r] as GoodFix[]));
-    const extra: PlannedPullRequest[] = [];
-    if (repo === "acme/textkit") {
-      const words = Array.from({ length: 2100 }, (_, i) => `word${String(i).padStart(4, "0")}`).join("\n");
-      extra.push(
-        noise({
-          title: "Add a word list for the spell checker",
-          body: (refs) => `Adds data/words.txt (2100 words).\n\nCloses #${refs.issues[0]}`,
-          author: "carol",
-          authorType: "User",
-          branch: "word-list",
-          issues: [
-            {
-              title: "Ship a word list",
-              body: "The spell checker needs a word list.",
-              author: "jun",
-              labels: ["enhancement"],
-            },
-          ],
-          linkStyle: "keyword",
-          changes: { "data/words.txt": `${words}\n` },
-          commitMessage: "Add word list",
-          verdict: "huge",
-        }),
-        noise({
-          title: "Improve README wording",
-          body: () => "Small wording fixes.",
-          author: "bob",
-          authorType: "User",
-          branch: "readme-wording",
-          changes: {
-            "README.md": `# textkit\n\nSmall, dependency-free text helpers.\n\nRun the tests with \`python3 -m unittest discover -s tests -t .\`.\n`,
-          },
-          commitMessage: "Reword README",
-          verdict: "no-linked-issue",
-        }),
-        noise({
-          title: "Bump actions/checkout from 3 to 4",
-          body: () => "Bumps [actions/checkout](https://github.com/actions/checkout) from 3 to 4.",
-          author: "dependabot[bot]",
-          authorType: "Bot",
-          branch: "dependabot/github_actions/actions/checkout-4",
-          changes: {
-            ".github/workflows/ci.yml": (
-              pythonInitialFiles(repo, description)[".github/workflows/ci.yml"] as string
-            ).replace("checkout@v3", "checkout@v4"),
-          },
-          commitMessage: "Bump actions/checkout from 3 to 4",
-          verdict: "bot",
-        }),
-      );
-    }
-    if (repo === "acme/mathkit") {
-      const original = prs[0] as PlannedPullRequest;
-      extra.push(
-        noise({
-          title: "Bump version to 0.2.0",
-          body: () => "Release 0.2.0.",
-          author: MAINTAINER,
-          authorType: "User",
-          branch: "release-0.2.0",
-          changes: {
-            "pyproject.toml": (pythonInitialFiles(repo, description)["pyproject.toml"] as string).replace(
-              "0.1.0",
-              "0.2.0",
-            ),
-          },
-          commitMessage: "Bump version to 0.2.0",
-          verdict: "version-bump",
-        }),
-        noise({
-          title: "Re-run CI",
-          body: () => "Empty commit to trigger the CI again.",
-          author: "dave",
-          authorType: "User",
-          branch: "rerun-ci",
-          changes: {},
-          commitMessage: "Trigger CI",
-          verdict: "empty",
-        }),
-        {
-          ...original,
-          title: `[release-0.1] ${original.title}`,
-          body: (refs) => `Backport of #${refs.original} to release-0.1.\n\nFixes #${refs.issues[0]}`,
-          author: MAINTAINER,
-          branch: `backport-${original.branch}`,
-          baseRef: "release-0.1",
-          issues: [],
-          linkStyle: "keyword",
-          verdict: "duplicate",
-          split: null,
-          backportOf: original,
-        },
-      );
-    }
-    if (repo === "orbit/toolbox") {
-      extra.push(
-        noise({
-          title: "Update dependency black to v24",
-          body: () => "This PR updates black to v24.",
-          author: "renovate[bot]",
-          authorType: "Bot",
-          branch: "renovate/black-24.x",
-          changes: { "requirements-dev.txt": "black==24.2.0\n" },
-          commitMessage: "Update dependency black to v24",
-          verdict: "bot",
-        }),
-        noise({
-          title: "Document the helpers",
-          body: () => "Lists the helpers in the README.",
-          author: "erin",
-          authorType: "User",
-          branch: "docs-helpers",
-          changes: {
-            "README.md": `# toolbox\n\n${description}\n\nEvery helper lives in its own module under src/.\n\nRun the tests with \`python3 -m unittest discover -s tests -t .\`.\n`,
-          },
-          commitMessage: "Document helpers",
-          verdict: "no-linked-issue",
-        }),
-      );
-    }
+    const extra = pythonNoise(repo, description, prs);
     plans.push({
       repo,
       language: "python",
@@ -442,44 +285,20 @@ export function planWorld(seed: number): RepositoryPlan[] {
     });
   });
 
-  {
-    const description = descriptions[JS_REPO] as string;
-    const { pushes, prs } = buildGood(assignModules(jsFixes));
-    const initial = javascriptInitialFiles(JS_REPO, description);
-    const extra = [
-      noise({
-        title: "Refresh package-lock.json",
-        body: () => "Regenerated with npm 10.5.",
-        author: "gwen",
-        authorType: "User",
-        branch: "refresh-lock",
-        changes: {
-          "package-lock.json": (initial["package-lock.json"] as string).replace("10.2.0", "10.5.0"),
-        },
-        commitMessage: "Refresh lock file",
-        verdict: "lock-file-only",
-      }),
-      noise({
-        title: "Release 0.1.1",
-        body: () => "Version 0.1.1.",
-        author: MAINTAINER,
-        authorType: "User",
-        branch: "release-0.1.1",
-        changes: { "package.json": (initial["package.json"] as string).replace('"0.1.0"', '"0.1.1"') },
-        commitMessage: "Release 0.1.1",
-        verdict: "version-bump",
-      }),
-    ];
+  JS_REPOS.forEach((repo, r) => {
+    const description = descriptions[repo] as string;
+    const { pushes, prs } = buildGood(assignModules(jsFixes[r] as GoodFix[]));
+    const initial = javascriptInitialFiles(repo, description);
     plans.push({
-      repo: JS_REPO,
+      repo,
       language: "javascript",
       description,
       initialFiles: initial,
       pushes,
-      pullRequests: mix(random, prs, extra),
-      startMinute: 3 * 47,
+      pullRequests: mix(random, prs, r === 0 ? javascriptNoise(initial) : []),
+      startMinute: (PYTHON_REPOS.length + r) * 47,
     });
-  }
+  });
 
   {
     const description = descriptions[CONTAMINATED_REPO] as string;
@@ -496,7 +315,7 @@ export function planWorld(seed: number): RepositoryPlan[] {
       initialFiles: pythonInitialFiles(CONTAMINATED_REPO, description),
       pushes,
       pullRequests: [{ ...pr, verdict: "contaminated", split: null }],
-      startMinute: 4 * 47,
+      startMinute: (PYTHON_REPOS.length + JS_REPOS.length) * 47,
     });
   }
   return plans;

@@ -1,7 +1,8 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { buildTasks, RepositorySnapshot, snapshotFileName } from "@swerl/data";
-import { ConcurrencyLimiter, mirrorDirectoryName, RepositoryTestSpec } from "@swerl/eval";
+import { mapLimited, RepositorySnapshot, repoDirectoryName, snapshotFileName } from "@swerl/data";
+// The harness's task builder and test-spec type: the world writes test-specs.json for its executors.
+import { buildTasks, RepositoryTestSpec } from "@swerl/eval";
 import type { MinedPullRequest } from "@swerl/schema";
 import type { z } from "zod";
 import { writeArchiveFiles } from "./archive-events.js";
@@ -44,6 +45,9 @@ export interface DemoWorld {
   /** Candidates the task builder dropped, with reasons (should be empty). */
   benchDropped: { instance_id: string; reason: string }[];
 }
+
+/** The bare mirror's directory name, `owner__name.git`, as the harness and curation expect. */
+const mirrorDir = (repo: string) => `${repoDirectoryName(repo)}.git`;
 
 const PYTHON_SPEC: z.input<typeof RepositoryTestSpec> = {
   testCommand: "python3 -m unittest -v",
@@ -124,22 +128,13 @@ export async function writeDemoWorld(options: WriteDemoWorldOptions): Promise<De
   for (const dir of [reposDir, archiveDir, snapshotDir]) await rm(dir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
 
-  const limiter = new ConcurrencyLimiter(workers);
   let done = 0;
-  const built = await Promise.all(
-    plans.map((plan) =>
-      limiter.run(async () => {
-        options.signal?.throwIfAborted();
-        const result = await buildRepository(
-          plan,
-          path.join(reposDir, mirrorDirectoryName(plan.repo)),
-          options.signal,
-        );
-        options.onProgress?.({ stage: "repositories", done: ++done, total: plans.length });
-        return result;
-      }),
-    ),
-  );
+  const built = await mapLimited(plans, workers, async (plan) => {
+    options.signal?.throwIfAborted();
+    const result = await buildRepository(plan, path.join(reposDir, mirrorDir(plan.repo)), options.signal);
+    options.onProgress?.({ stage: "repositories", done: ++done, total: plans.length });
+    return result;
+  });
 
   const archiveFiles = (
     await writeArchiveFiles(
@@ -185,7 +180,7 @@ export async function writeDemoWorld(options: WriteDemoWorldOptions): Promise<De
       language: b.plan.language,
       defaultBranch: "main",
       headCommit: b.headCommit,
-      gitDir: path.join("repos", mirrorDirectoryName(b.plan.repo)),
+      gitDir: path.join("repos", mirrorDir(b.plan.repo)),
     })),
     pullRequests,
     verdictCounts,
@@ -209,16 +204,14 @@ export async function writeDemoWorld(options: WriteDemoWorldOptions): Promise<De
   const candidates = pullRequests
     .filter((pr) => pr.verdict === "keep" && (benchMode === "all" || pr.split === "test"))
     .map((pr) => asMinedPullRequest(pr, byRepo.get(pr.repo) as BuiltRepository));
-  const bench = await buildTasks({
-    candidates,
-    reposDir,
-    specs,
-    outDir,
-    fileName: "bench.jsonl",
-    workers,
-    ...(options.signal ? { signal: options.signal } : {}),
-    onProgress: (p) => options.onProgress?.({ stage: "bench", done: p.done, total: p.total }),
-  });
+  const bench = await buildTasks(
+    { reposDir, specs, outDir, fileName: "bench.jsonl", workers },
+    {
+      candidates,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (p) => options.onProgress?.({ stage: "bench", done: p.done, total: p.total }),
+    },
+  );
   world.benchFile = bench.file;
   world.benchDropped = bench.dropped.map((d) => ({ instance_id: d.instance_id, reason: d.reason }));
   return world;

@@ -1,11 +1,21 @@
 // Harness overhead per instance: everything evaluateInstance does except the test command itself
-// (worktree checkout, three-step patch apply, test-file reset, test patch, parse, grade, files, cleanup).
+// (checkout, three-step patch apply, test-file reset, test patch, parse, grade, files, cleanup), with the
+// local executor and, when a Docker engine answers (DOCKER_HOST), in Docker (container create/start/
+// remove from the instance image), in the same run.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { SweBenchInstance } from "@swerl/schema";
-import { evaluateInstance, LocalExecutor, registerRepositorySpec } from "../src/index.js";
+import {
+  buildImages,
+  DockerClient,
+  DockerExecutor,
+  type Executor,
+  evaluateInstance,
+  LocalExecutor,
+  registerRepositorySpec,
+} from "../src/index.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const root = mkdtempSync(path.join(tmpdir(), "swerl-eval-bench-"));
@@ -50,27 +60,54 @@ const instance = SweBenchInstance.parse({
   FAIL_TO_PASS: ["test_add (test_calc.T.test_add)"],
   PASS_TO_PASS: [],
 });
-const executor = new LocalExecutor({ reposDir: repos });
-const overhead: number[] = [];
-const tests: number[] = [];
-for (let run = 0; run < RUNS; run += 1) {
-  const outcome = await evaluateInstance(
-    instance,
-    { instance_id: instance.instance_id, model_name_or_path: "gold", model_patch: patch },
-    { executor, instanceDir: path.join(root, "out", String(run)), timeoutMs: 60_000 },
-  );
-  if (outcome.status !== "resolved")
-    throw new Error(`bench instance not resolved: ${outcome.status} ${outcome.error}`);
-  overhead.push(outcome.overheadMs);
-  tests.push(outcome.testMs);
-}
-await executor.close();
-rmSync(root, { recursive: true, force: true });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const ms = (x: number) => `${x.toFixed(0)} ms`;
-console.log(`runs: ${RUNS} (301-file repository, unittest, gold patch)`);
+
+async function measure(name: string, executor: Executor): Promise<number> {
+  const overhead: number[] = [];
+  const tests: number[] = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const outcome = await evaluateInstance(
+      instance,
+      { instance_id: instance.instance_id, model_name_or_path: "gold", model_patch: patch },
+      { executor, instanceDir: path.join(root, "out", name, String(run)), timeoutMs: 60_000 },
+    );
+    if (outcome.status !== "resolved")
+      throw new Error(`bench instance not resolved (${name}): ${outcome.status} ${outcome.error}`);
+    overhead.push(outcome.overheadMs);
+    tests.push(outcome.testMs);
+  }
+  await executor.close();
+  console.log(
+    `${name}: harness overhead per instance median ${ms(median(overhead))}, max ${ms(Math.max(...overhead))}; test command median ${ms(median(tests))}`,
+  );
+  return median(overhead);
+}
+
 console.log(
-  `harness overhead per instance: median ${ms(median(overhead))}, max ${ms(Math.max(...overhead))}`,
+  `runs: ${RUNS} each (301-file repository, unittest, gold patch); load: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")}`,
 );
-console.log(`test command itself (same run): median ${ms(median(tests))}`);
-console.log(`overhead / test time: ${(median(overhead) / median(tests)).toFixed(2)}`);
+const local = await measure("local", new LocalExecutor({ reposDir: repos }));
+const client = new DockerClient();
+const docker = await client.apiVersion().then(
+  () => true,
+  () => false,
+);
+client.close();
+if (docker) {
+  const dataset = path.join(root, "bench.jsonl");
+  writeFileSync(dataset, `${JSON.stringify(instance)}\n`);
+  const started = performance.now();
+  const built = await buildImages({ datasetName: dataset, repos });
+  console.log(
+    `images: ${built.steps.map((s) => `${s.level} ${s.cached ? "cached" : `${s.seconds.toFixed(1)} s`}`).join(", ")} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  );
+  const image = built.images.get(instance.instance_id) as string;
+  const inDocker = await measure("docker", new DockerExecutor({ image: () => image }));
+  console.log(`docker / local overhead: ${(inDocker / local).toFixed(2)}`);
+} else {
+  console.log("docker: no engine at DOCKER_HOST; skipped");
+}
+rmSync(root, { recursive: true, force: true });

@@ -1,79 +1,30 @@
-// Agentless Mini: the driver and the pieces that decide (localization, repair, test selection, reranking)
-export { gitPatch } from "./agentless/git-patch.js";
+// SWE-bench harness: Docker executor (Engine API, version negotiated, DOCKER_HOST unix or tcp)
+
+// SWE-bench harness: where evaluations run
+export { answerKeyFreeCheckout } from "./executors/checkout.js";
 export {
-  buildLocalizationPrompt,
-  LocalizationOutcome,
-  LocalizationRates,
-  localizationOutcome,
-  localizationRates,
-  parseLocalizedFiles,
-  patchFiles,
-} from "./agentless/localization.js";
-export { GAP_MARKER, type PatchSketch, sketchFromPatches } from "./agentless/patch-sketch.js";
-export {
-  buildAgentlessRepairPrompt,
-  buildLocalizationPrompts,
-  buildReproductionConversation,
-  type LocalizationPrompts,
-  type LocalizationView,
-  localizationView,
-  type PromptBudget,
-} from "./agentless/prompts.js";
-export { isValidPython, normalizePython, pythonParser } from "./agentless/python-syntax.js";
-export { countRegressions, passingTests, type TestStatusMap } from "./agentless/regression.js";
-export { answerOf, type RepairOutcome, RepairStatus, repairCandidate } from "./agentless/repair.js";
-export {
-  isTestPath,
-  listRepositoryFiles,
-  localizableFiles,
-  readRepositoryFiles,
-  renderRepositoryList,
-  renderRepositoryTree,
-} from "./agentless/repository-view.js";
-export {
-  buildReproductionPrompt,
-  extractTestScript,
-  type GeneratedTest,
-  OTHER_LINE,
-  REPRODUCED_LINE,
-  RESOLVED_LINE,
-  ReproductionVerdict,
-  reproductionVerdict,
-  selectReproductionTests,
-} from "./agentless/reproduction.js";
-export { RepairCandidate, type RerankDecision, rerankCandidates } from "./agentless/rerank.js";
-export {
-  AGENTLESS_STAGES,
-  AgentlessCounts,
-  AgentlessInputError,
-  type AgentlessProgress,
-  type AgentlessRun,
-  type AgentlessStage,
-  countCandidates,
-  InstanceStages,
-  InstanceTrace,
-  LocalizeRecord,
-  mergeLocalizations,
-  RegressionRecord,
-  RepairRecord,
-  ReproduceRecord,
-  type RunAgentlessOptions,
-  runAgentless,
-} from "./agentless/run-agentless.js";
-export { REPRODUCTION_SCRIPT, TestBench, type TestBenchOptions } from "./agentless/test-bench.js";
-// SWE-bench harness: Docker executor (designed against the Executor interface; not run against an engine here)
-export {
+  type ContainerSpec,
+  checkProgressStream,
   DOCKER_API_VERSION,
+  DockerClient,
+  demultiplexDockerStream,
+  dockerRequests,
+  SWERL_LABEL,
+  singleFileTar,
+} from "./executors/docker-api.js";
+export {
+  DockerExecutor,
+  DockerExecutorConfig,
+  type DockerExecutorOptions,
+} from "./executors/docker-executor.js";
+export {
+  type DockerEndpoint,
+  DockerHttpTransport,
   type DockerRequest,
   type DockerResponse,
   type DockerTransport,
-  demultiplexDockerStream,
-  dockerRequests,
-  singleFileTar,
-  UnixSocketTransport,
-} from "./executors/docker-api.js";
-export { DockerExecutor, type DockerExecutorOptions } from "./executors/docker-executor.js";
-// SWE-bench harness: where evaluations run
+  parseDockerHost,
+} from "./executors/docker-transport.js";
 export { ExecutorError } from "./executors/errors.js";
 export {
   type Executor,
@@ -85,7 +36,13 @@ export {
   WorkspaceRequest,
 } from "./executors/executor.js";
 export { ConcurrencyLimiter } from "./executors/limiter.js";
-export { commandEnvironment, LocalExecutor, type LocalExecutorOptions } from "./executors/local-executor.js";
+export {
+  ALLOWED_HOST_VARIABLES,
+  commandEnvironment,
+  LocalExecutor,
+  type LocalExecutorOptions,
+  pruneStaleWorkDirs,
+} from "./executors/local-executor.js";
 export {
   EvalType,
   FAIL_ONLY_REPOSITORIES,
@@ -99,18 +56,45 @@ export {
 // SWE-bench harness: evaluation
 export {
   type EvaluateInstanceOptions,
+  evalScript,
   evaluateInstance,
+  type FailureReason,
   type InstanceOutcome,
+  type InstanceReportEntry,
   type InstanceStatus,
+  patchHash,
+  testCommandForSpec,
 } from "./harness/evaluate-instance.js";
+export { EvaluationConfig } from "./harness/evaluation-config.js";
+export { resolveDatasetFile, SPECS_FILE_NAME } from "./harness/evaluation-inputs.js";
+export { type FlakyInstance, findFlaky } from "./harness/flakiness.js";
 export * as logMarkers from "./harness/log-markers.js";
+export { safePathSegment, writeFileAtomic } from "./harness/output-files.js";
 export {
   EvaluationInputError,
   type EvaluationProgress,
   type EvaluationRun,
-  type RunEvaluationOptions,
+  type EvaluationRuntime,
+  type ModelRun,
   runEvaluation,
 } from "./harness/run-evaluation.js";
+// SWE-bench harness: images (base, environment, instance) without a registry
+export {
+  type BuildImagesRuntime,
+  type BuiltImages,
+  buildImages,
+  type ImageBuildProgress,
+} from "./images/build-images.js";
+export { BASE_PACKAGES, DEFAULT_ENVIRONMENT, ENVIRONMENT_PACKAGES } from "./images/debian-packages.js";
+export {
+  baseImageName,
+  evaluationImage,
+  ImageBuildConfig,
+  ImageBuildError,
+  type ImageLevel,
+  type InstanceImages,
+  instanceImages,
+} from "./images/image-plan.js";
 // SWE-bench harness: log parsers and grading
 export { parseNodeTestTap, parseUnittest } from "./parsers/demo-parsers.js";
 export {
@@ -141,3 +125,14 @@ export {
   testDirectives,
   UnknownRepositoryError,
 } from "./specs/test-spec.js";
+// SWE-bench-style tasks from mined pull requests (FAIL_TO_PASS / PASS_TO_PASS by running the tests)
+export {
+  BuildTasksConfig,
+  type BuildTasksRuntime,
+  type BuiltTasks,
+  buildTasks,
+  DroppedTask,
+  TaskBuildError,
+  type TaskBuildProgress,
+} from "./tasks/build-tasks.js";
+export { type SplitPatch, splitPatchByTests } from "./tasks/task-patch.js";

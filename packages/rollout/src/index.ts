@@ -16,6 +16,12 @@ export {
   LLAMA_ONNX_OPSET,
 } from "./llama-onnx-graph.js";
 export { LlamaWeightError, type LlamaWeights, llamaReferenceForward } from "./llama-reference.js";
+export {
+  type BackwardRule,
+  buildLlamaTrainingGraphs,
+  type LlamaTrainingGraphs,
+  type TrainingGraphOptions,
+} from "./llama-train-graph.js";
 export { logSoftmax } from "./log-softmax.js";
 export {
   CHAT_TEMPLATE,
@@ -70,6 +76,7 @@ export {
   type TokenCounter,
 } from "./repair-prompt.js";
 export { ReplayEntry, ReplayMissError, ReplayPolicy } from "./replay-policy.js";
+export { ropeInverseFrequencies, ropeTables } from "./rope.js";
 export {
   type RolloutProgress,
   type RolloutSummary,

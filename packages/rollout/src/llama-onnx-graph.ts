@@ -1,98 +1,12 @@
 import type { LlamaConfig } from "@swerl/schema";
-import onnxProto from "onnx-proto";
 import { LlamaWeightError, type LlamaWeights } from "./llama-reference.js";
+import { GraphBuilder, onnx, valueInfo } from "./onnx-graph-builder.js";
 
-const { onnx } = onnxProto;
-type Attribute = number | number[] | { float: number };
+export { LLAMA_ONNX_OPSET } from "./onnx-graph-builder.js";
 
-/** The opset the graphs use: every op here has had this signature since opset 13-17. */
-export const LLAMA_ONNX_OPSET = 17;
+import { headDimOf, ropeTables } from "./rope.js";
 
-/** Appends nodes and initializers with generated unique names. */
-class GraphBuilder {
-  readonly nodes: onnxProto.onnx.INodeProto[] = [];
-  readonly initializers: onnxProto.onnx.ITensorProto[] = [];
-  #next = 0;
-
-  op(opType: string, inputs: string[], attributes: Record<string, Attribute> = {}, output?: string): string {
-    const name = output ?? `${opType.toLowerCase()}_${this.#next++}`;
-    this.nodes.push({
-      opType,
-      input: inputs,
-      output: [name],
-      name: `${opType}_${this.nodes.length}`,
-      attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)),
-    });
-    return name;
-  }
-
-  /** A node with several outputs (Split). */
-  opMulti(
-    opType: string,
-    inputs: string[],
-    outputs: number,
-    attributes: Record<string, Attribute> = {},
-  ): string[] {
-    const names = Array.from({ length: outputs }, () => `${opType.toLowerCase()}_${this.#next++}`);
-    this.nodes.push({
-      opType,
-      input: inputs,
-      output: names,
-      name: `${opType}_${this.nodes.length}`,
-      attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)),
-    });
-    return names;
-  }
-
-  float(name: string, values: Float32Array, dims: number[]): string {
-    this.initializers.push({
-      name,
-      dims,
-      dataType: onnx.TensorProto.DataType.FLOAT,
-      rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
-    });
-    return name;
-  }
-
-  int64(values: number[], dims: number[] = [values.length]): string {
-    const name = `const_${this.#next++}`;
-    const data = BigInt64Array.from(values.map((v) => BigInt(v)));
-    this.initializers.push({
-      name,
-      dims,
-      dataType: onnx.TensorProto.DataType.INT64,
-      rawData: new Uint8Array(data.buffer),
-    });
-    return name;
-  }
-
-  scalarFloat(value: number): string {
-    return this.float(`const_${this.#next++}`, Float32Array.of(value), []);
-  }
-}
-
-function attribute(name: string, value: Attribute): onnxProto.onnx.IAttributeProto {
-  const types = onnx.AttributeProto.AttributeType;
-  if (Array.isArray(value)) return { name, type: types.INTS, ints: value };
-  if (typeof value === "number") return { name, type: types.INT, i: value };
-  return { name, type: types.FLOAT, f: value.float };
-}
-
-function valueInfo(
-  name: string,
-  elemType: number,
-  dims: Array<number | string>,
-): onnxProto.onnx.IValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType,
-        shape: { dim: dims.map((dim) => (typeof dim === "number" ? { dimValue: dim } : { dimParam: dim })) },
-      },
-    },
-  };
-}
+export { headDimOf } from "./rope.js";
 
 /** W [out, in] stored row-major -> W^T [in, out], so that y = x W^T is one MatMul. */
 function transposed(weight: Float32Array, out: number, inSize: number): Float32Array {
@@ -100,28 +14,6 @@ function transposed(weight: Float32Array, out: number, inSize: number): Float32A
   for (let o = 0; o < out; o++)
     for (let i = 0; i < inSize; i++) result[i * out + o] = weight[o * inSize + i] as number;
   return result;
-}
-
-/** cos and sin of position * theta^(-2i/hd), repeated to hd, for every position (computed in float64). */
-function ropeTables(config: LlamaConfig, headDim: number): { cos: Float32Array; sin: Float32Array } {
-  const positions = config.max_position_embeddings;
-  const half = headDim / 2;
-  const cos = new Float32Array(positions * headDim);
-  const sin = new Float32Array(positions * headDim);
-  for (let p = 0; p < positions; p++)
-    for (let i = 0; i < half; i++) {
-      const angle = p * config.rope_theta ** ((-2 * i) / headDim);
-      for (const j of [i, i + half]) {
-        cos[p * headDim + j] = Math.cos(angle);
-        sin[p * headDim + j] = Math.sin(angle);
-      }
-    }
-  return { cos, sin };
-}
-
-/** The head size of a config: `head_dim`, else hidden / heads. */
-export function headDimOf(config: LlamaConfig): number {
-  return config.head_dim ?? config.hidden_size / config.num_attention_heads;
 }
 
 /**
@@ -191,7 +83,7 @@ function buildGraph(config: LlamaConfig, weights: LlamaWeights, sharedPrefix: bo
   const bias = g.op("Where", [allowed, g.scalarFloat(0), g.scalarFloat(-1e9)]);
   const bias5 = g.op("Unsqueeze", [bias, g.int64([1, 2])]);
 
-  const tables = ropeTables(config, headDim);
+  const tables = ropeTables(config, config.max_position_embeddings);
   const maxPositions = config.max_position_embeddings;
   const cos = g.op("Unsqueeze", [
     g.op("Gather", [g.float("rope.cos", tables.cos, [maxPositions, headDim]), "position_ids"], { axis: 0 }),
@@ -312,18 +204,9 @@ function buildGraph(config: LlamaConfig, weights: LlamaWeights, sharedPrefix: bo
   const normed = rmsNorm(hidden, "model.norm.weight");
   const head = config.tie_word_embeddings ? embed : weight("lm_head.weight", vocab * d);
   g.op("MatMul", [normed, g.float("lm_head.weight.T", transposed(head, vocab, d), [d, vocab])], {}, "logits");
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: "swerl",
-    producerVersion: "0.1.0",
-    opsetImport: [{ domain: "", version: LLAMA_ONNX_OPSET }],
-    graph: {
-      name: sharedPrefix ? "llama_decoder_with_shared_prefix" : "llama_decoder_with_past",
-      node: g.nodes,
-      initializer: g.initializers,
-      input: inputs,
-      output: outputs,
-    },
-  });
-  return onnx.ModelProto.encode(model).finish();
+  return g.encode(
+    sharedPrefix ? "llama_decoder_with_shared_prefix" : "llama_decoder_with_past",
+    inputs,
+    outputs,
+  );
 }

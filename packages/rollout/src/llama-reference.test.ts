@@ -75,6 +75,22 @@ describe("llamaReferenceForward", () => {
       "tied embeddings, multi-query attention, explicit head_dim, theta 500000",
       { tie_word_embeddings: true, num_key_value_heads: 1, head_dim: 16, rope_theta: 500000 },
     ],
+    [
+      "Llama-3.2-1B scaled down: llama3 rope_scaling (factor 32, low 1, high 4, original 8192), GQA 4:1, tied",
+      {
+        tie_word_embeddings: true,
+        num_attention_heads: 8,
+        num_key_value_heads: 2,
+        rope_theta: 500000,
+        rope_scaling: {
+          rope_type: "llama3",
+          factor: 32,
+          low_freq_factor: 1,
+          high_freq_factor: 4,
+          original_max_position_embeddings: 8192,
+        },
+      },
+    ],
   ] as const) {
     it(`equals an independent numpy port of HF Llama (${name})`, () => {
       const config = LlamaConfig.parse({ ...base, ...overrides });

@@ -1,5 +1,6 @@
 import type { LlamaConfig } from "@swerl/schema";
 import { SwerlError } from "@swerl/schema";
+import { ropeInverseFrequencies } from "./rope.js";
 
 /** Tensors by Hugging Face name, row-major float32 (Linear weights [out, in]). */
 export type LlamaWeights = ReadonlyMap<string, Float32Array>;
@@ -40,12 +41,18 @@ function linear(weight: Float32Array, x: Float64Array, outSize: number): Float64
 }
 
 /** HF rotate_half RoPE applied in place to `heads` heads of size `headDim` at `position`. */
-function applyRope(x: Float64Array, heads: number, headDim: number, position: number, theta: number): void {
+function applyRope(
+  x: Float64Array,
+  heads: number,
+  headDim: number,
+  position: number,
+  inverseFrequencies: Float64Array,
+): void {
   const half = headDim / 2;
   for (let h = 0; h < heads; h++) {
     const base = h * headDim;
     for (let i = 0; i < half; i++) {
-      const angle = position * theta ** ((-2 * i) / headDim);
+      const angle = position * (inverseFrequencies[i] as number);
       const cos = Math.cos(angle);
       const sin = Math.sin(angle);
       const first = x[base + i] as number;
@@ -58,7 +65,7 @@ function applyRope(x: Float64Array, heads: number, headDim: number, position: nu
 
 /**
  * A plain float64 forward pass of the Llama decoder described in ARCHITECTURE-CONTRACT.md, for one
- * sequence at positions 0..T-1, without a cache: the slow, obvious reference the ONNX graphs and
+ * sequence at positions 0..T-1 (Llama 3 RoPE scaling included), without a cache: the slow, obvious reference the ONNX graphs and
  * the trainer are checked against. Returns the logits of every position.
  */
 export function llamaReferenceForward(
@@ -73,6 +80,7 @@ export function llamaReferenceForward(
   const f = config.intermediate_size;
   const vocab = config.vocab_size;
   const groups = heads / kvHeads;
+  const inverseFrequencies = ropeInverseFrequencies(config);
   const embed = tensor(weights, "model.embed_tokens.weight", vocab * d);
   let hidden = inputIds.map((id) => Float64Array.from(embed.subarray(id * d, (id + 1) * d)));
   for (let layer = 0; layer < config.num_hidden_layers; layer++) {
@@ -89,12 +97,12 @@ export function llamaReferenceForward(
     const normed = hidden.map((h) => rmsNorm(h, inputNorm, config.rms_norm_eps));
     const q = normed.map((x, t) => {
       const y = linear(wq, x, heads * headDim);
-      applyRope(y, heads, headDim, t, config.rope_theta);
+      applyRope(y, heads, headDim, t, inverseFrequencies);
       return y;
     });
     const k = normed.map((x, t) => {
       const y = linear(wk, x, kvHeads * headDim);
-      applyRope(y, kvHeads, headDim, t, config.rope_theta);
+      applyRope(y, kvHeads, headDim, t, inverseFrequencies);
       return y;
     });
     const v = normed.map((x) => linear(wv, x, kvHeads * headDim));

@@ -126,8 +126,6 @@ function checkConfig(config: LlamaConfig, file: string): void {
       `num_attention_heads ${config.num_attention_heads} is not a multiple of num_key_value_heads ${config.num_key_value_heads}`,
     );
   if (!Number.isInteger(hd) || hd % 2 !== 0) problems.push(`head_dim ${hd} must be an even integer for RoPE`);
-  if (config.rope_scaling !== undefined && config.rope_scaling !== null)
-    problems.push("rope_scaling is not supported");
   if (problems.length > 0) throw new ModelDirectoryError(file, problems.join("; "));
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { PromptBudgetError } from "./errors.js";
 import { buildRepairPrompt, EDIT_FORMAT_INSTRUCTIONS, SYSTEM_PROMPT } from "./repair-prompt.js";
 
-// The edit pattern of the SWE-RL reward, as /work/shared/specs/reward.md states it (Python `.` -> [^\n]).
+// The edit pattern of the SWE-RL reward, as docs/specs/reward.md states it (Python `.` -> [^\n]).
 const EDIT_PATTERN =
   /```[^\n]*?\n### ([^\n]*)\n<<<<<<< SEARCH\n([\s\S]*?)\n=======\n([\s\S]*?)\n>>>>>>> REPLACE\n```/g;
 

@@ -39,7 +39,7 @@ export { formatLocation, RecordError, type RecordLocation, SwerlError } from "./
 // Records
 export { CommitSha, FileContents, RepoName, StringListOrJson, Timestamp } from "./records/common.js";
 export { EvaluationReport, InstanceReport } from "./records/evaluation-report.js";
-export { LlamaConfig } from "./records/model-config.js";
+export { Llama3RopeScaling, LlamaConfig } from "./records/model-config.js";
 export { ChangedFile, Comment, LinkedIssue, MinedPullRequest } from "./records/pull-request.js";
 export { RewardResult } from "./records/reward-result.js";
 export { Provenance, RlInstance } from "./records/rl-instance.js";
@@ -47,3 +47,5 @@ export { FinishReason, RolloutGroup, RolloutSample } from "./records/rollout.js"
 export { RunConfig } from "./records/run-config.js";
 export { Prediction, SweBenchInstance, type SweBenchInstanceInput } from "./records/swe-bench-instance.js";
 export { TrainingMetricsRow } from "./records/training-metrics.js";
+// Rules
+export { isTestPath } from "./rules/test-path.js";

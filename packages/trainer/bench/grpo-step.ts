@@ -1,15 +1,18 @@
 /**
- * Training tokens/s of one GRPO update of the local engine on the default model (DEFAULT_MODEL_CONFIG:
- * rollout's demo Llama with 2048 positions) at the demo's batch shape (4 prompts x G=4, ~400-token prompts,
- * ~70-token responses, KL on), through the same jitted `grpoUpdate` the training loop calls, and the FLOP
- * rate it reaches as a share of jax-js's own 512^3 matmul rate measured in the same run (the physical
- * limit here). FLOPs counted as executed: per position 2M for each of the policy, reference and old-policy
- * forward passes' matmuls (M = every weight matrix, embedding one-hot and output projection included) and
- * 6M for forward + backward of the gradient pass, plus the attention matmuls (full T x T, as computed).
+ * One GRPO update at the demo shape (4 prompts x G=4, 400-token prompts, 70-token responses, KL on) on
+ * the default model (DEFAULT_MODEL_CONFIG), through the same `grpoUpdate` the training loop calls, on the
+ * ONNX Runtime engine (OrtLlama, 2 intra-op threads) and on the jax-js engine (JitLlamaEngine), and ONNX
+ * Runtime's own float32 matmul rate on this machine (a 1024^3 MatMul session, same threads) as the peak.
+ * FLOPs of the ORT update counted as its graphs execute them: per layer the weight matmuls (2 per
+ * multiply-add, forward; twice that backward), the attention matmuls over the padded T x T, the head on
+ * response positions only; the reference's scoring pass forward only.
  *   node --conditions=@swerl/source --import tsx bench/grpo-step.ts
+ * The last line: grpo-update tokens/s=<n> speedup=<x vs jax-js> peak-fraction=<of the ORT matmul peak>
  */
 import { loadavg } from "node:os";
-import { init, numpy as jnp } from "@jax-js/jax";
+import { init } from "@jax-js/jax";
+import ort from "onnxruntime-node";
+import { GraphBuilder, onnx, valueInfo } from "../../rollout/src/onnx-graph-builder.js";
 import {
   AdamConfig,
   AdamOptimizer,
@@ -17,13 +20,18 @@ import {
   GrpoConfig,
   grpoUpdate,
   JitLlama,
+  JitLlamaEngine,
+  OrtLlama,
 } from "../src/index.js";
 import { initWeights } from "../src/testing/toy-model.js";
 
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
+const loadBefore = load();
 await init("wasm");
 const config = DEFAULT_MODEL_CONFIG;
-const weights = initWeights(config, 1);
-const reference = initWeights(config, 1);
 const prompts = 4;
 const group = 4;
 const promptLength = 400;
@@ -38,53 +46,83 @@ const sequences = Array.from({ length: prompts * group }, (_, i) => ({
   promptLength,
   advantage: i % 2 ? 1 : -1,
 }));
-const optimizer = new AdamOptimizer(AdamConfig.parse({ learningRate: 1e-4 }));
 const grpo = GrpoConfig.parse({ klBeta: 0.01, promptsPerBatch: prompts, rolloutsPerPrompt: group });
-const policy = new JitLlama(config, weights);
-const ref = new JitLlama(config, reference);
+const positions = sequences.reduce((a, s) => a + s.tokenIds.length - 1, 0);
 
+async function time(run: () => Promise<unknown>, reps: number) {
+  await run(); // warm-up (jit compile / session first run)
+  const start = performance.now();
+  for (let r = 0; r < reps; r++) await run();
+  return (performance.now() - start) / 1000 / reps;
+}
+
+// ONNX Runtime engine.
+const ortPolicy = await OrtLlama.create(config, initWeights(config, 1));
+const ortReference = await OrtLlama.create(config, initWeights(config, 1));
+const ortOptimizer = new AdamOptimizer(AdamConfig.parse({ learningRate: 1e-4 }));
+const ortSeconds = await time(() => grpoUpdate(ortPolicy, ortReference, sequences, grpo, ortOptimizer), 3);
+await ortPolicy.dispose();
+await ortReference.dispose();
+
+// jax-js engine (the previous local engine).
+const jaxPolicy = new JitLlamaEngine(new JitLlama(config, initWeights(config, 1)));
+const jaxReference = new JitLlamaEngine(new JitLlama(config, initWeights(config, 1)));
+const jaxOptimizer = new AdamOptimizer(AdamConfig.parse({ learningRate: 1e-4 }));
+const jaxSeconds = await time(() => grpoUpdate(jaxPolicy, jaxReference, sequences, grpo, jaxOptimizer), 1);
+jaxPolicy.dispose();
+jaxReference.dispose();
+
+// ONNX Runtime's matmul peak here: C = A B, 1024^3, same session options as the engine.
+const n = 1024;
+const g = new GraphBuilder();
+g.op("MatMul", ["a", "b"], {}, "c");
+const matmul = await ort.InferenceSession.create(
+  g.encode(
+    "matmul",
+    [
+      valueInfo("a", onnx.TensorProto.DataType.FLOAT, [n, n]),
+      valueInfo("b", onnx.TensorProto.DataType.FLOAT, [n, n]),
+    ],
+    [valueInfo("c", onnx.TensorProto.DataType.FLOAT, [n, n])],
+  ),
+  { intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: "all" },
+);
+const a = new ort.Tensor(
+  "float32",
+  Float32Array.from({ length: n * n }, () => Math.random()),
+  [n, n],
+);
+const b = new ort.Tensor(
+  "float32",
+  Float32Array.from({ length: n * n }, () => Math.random()),
+  [n, n],
+);
+await matmul.run({ a, b });
+const mStart = performance.now();
+const mReps = 10;
+for (let r = 0; r < mReps; r++) await matmul.run({ a, b });
+const peak = (2 * n ** 3) / ((performance.now() - mStart) / 1000 / mReps);
+await matmul.release();
+
+// FLOPs the ORT update executes.
 const { hidden_size: h, intermediate_size: f, vocab_size: v, num_hidden_layers: layers } = config;
 const headDim = h / config.num_attention_heads;
 const kv = headDim * config.num_key_value_heads;
-const matrixParams = layers * (2 * h * h + 2 * kv * h + 3 * h * f) + 2 * v * h;
-const positions = sequences.reduce((a, s) => a + s.tokenIds.length - 1, 0);
-const padded = Math.ceil((promptLength + responseLength - 1) / 64) * 64;
-// QK^T and attention x V per layer: 2 x heads x T x T x headDim each, for the padded length T.
-const attentionPerSequence = layers * 2 * 2 * config.num_attention_heads * padded * padded * headDim;
-const passFlops = (multiplier: number) =>
-  multiplier * (matrixParams * padded * sequences.length + (attentionPerSequence / 2) * sequences.length);
-// Policy (old) and reference scoring: 1 forward each (2M); gradient: forward + backward (6M).
-const stepFlops = passFlops(2) * 2 + passFlops(6);
-
-const load = loadavg()
-  .map((x) => x.toFixed(2))
-  .join(" ");
-await grpoUpdate(policy, ref, sequences, grpo, optimizer); // compiles
-const reps = 3;
-const start = performance.now();
-for (let r = 0; r < reps; r++) await grpoUpdate(policy, ref, sequences, grpo, optimizer);
-const seconds = (performance.now() - start) / 1000 / reps;
-const scoreStart = performance.now();
-for (const s of sequences) await policy.score(s.tokenIds);
-const scoreSeconds = (performance.now() - scoreStart) / 1000;
-
-const a = jnp.array(Float32Array.from({ length: 512 * 512 }, () => Math.random())).reshape([512, 512]);
-const b = jnp.array(Float32Array.from({ length: 512 * 512 }, () => Math.random())).reshape([512, 512]);
-await jnp.matmul(a.ref, b.ref).data();
-const mStart = performance.now();
-for (let r = 0; r < 10; r++) await jnp.matmul(a.ref, b.ref).data();
-const peak = (2 * 512 ** 3) / ((performance.now() - mStart) / 1000 / 10) / 1e9;
-const achieved = stepFlops / seconds / 1e9;
+const layerParams = layers * (2 * h * h + 2 * kv * h + 3 * h * f);
+const padded = Math.ceil((promptLength + responseLength - 1) / 16) * 16;
+const rows = padded * sequences.length;
+const headRows = responseLength * sequences.length;
+const attention = sequences.length * layers * 2 * 2 * config.num_attention_heads * padded * padded * headDim;
+const forward = 2 * layerParams * rows + attention + 2 * v * h * headRows;
+// Policy: forward + backward (2x forward); reference: forward.
+const flops = 3 * forward + forward;
+const achieved = flops / ortSeconds;
 console.log(
-  `GRPO update on the default model (${(matrixParams / 1e6).toFixed(2)} M matrix params, ${sequences.length} x ${promptLength + responseLength} tokens, KL on): ${(seconds * 1000).toFixed(0)} ms; one scoring pass ${(scoreSeconds * 1000).toFixed(0)} ms (${((100 * scoreSeconds) / seconds).toFixed(0)}%)`,
+  `GRPO update, default model, ${sequences.length} x ${promptLength + responseLength} tokens, KL on: ORT ${(ortSeconds * 1000).toFixed(0)} ms, jax-js ${(jaxSeconds * 1000).toFixed(0)} ms`,
 );
 console.log(
-  `training tokens/s: ${(positions / seconds).toFixed(0)} (response tokens/s ${((sequences.length * responseLength) / seconds).toFixed(0)})`,
+  `ORT achieved ${(achieved / 1e9).toFixed(2)} GFLOP/s vs ORT matmul ${n}^3 peak ${(peak / 1e9).toFixed(2)} GFLOP/s; load ${loadBefore} -> ${load()}`,
 );
 console.log(
-  `achieved ${achieved.toFixed(2)} GFLOP/s vs jax-js matmul 512^3 peak ${peak.toFixed(2)} GFLOP/s: ratio ${(achieved / peak).toFixed(3)}; load ${load} -> ${loadavg()
-    .map((x) => x.toFixed(2))
-    .join(" ")}`,
+  `grpo-update tokens/s=${(positions / ortSeconds).toFixed(0)} speedup=${(jaxSeconds / ortSeconds).toFixed(2)} peak-fraction=${(achieved / peak).toFixed(3)}`,
 );
-policy.dispose();
-ref.dispose();

@@ -1,3 +1,4 @@
+import { ModelDirectoryError } from "@swerl/rollout";
 import { SwerlError } from "@swerl/schema";
 
 /** A GRPO batch whose arrays disagree in shape or hold values the loss cannot use. */
@@ -51,12 +52,8 @@ export class ModelWeightsError extends SwerlError {
   }
 }
 
-/** A model directory that cannot be used: a missing or invalid file. */
-export class ModelDirError extends SwerlError {
-  readonly file: string;
+/** A model directory that cannot be used: rollout's one error class for model directories. */
+export { ModelDirectoryError } from "@swerl/rollout";
 
-  constructor(file: string, detail: string) {
-    super("E_MODEL_DIR", `model directory: ${file}: ${detail}`);
-    this.file = file;
-  }
-}
+/** @deprecated Use ModelDirectoryError (code E_MODEL_DIRECTORY); kept as an alias for one release. */
+export const ModelDirError = ModelDirectoryError;

@@ -3,11 +3,11 @@ import type { RolloutGroup } from "@swerl/schema";
 import { AdamOptimizer } from "./adam.js";
 import { prepareGrpoBatch } from "./batch.js";
 import { TrainerConfigError } from "./errors.js";
-import { JitLlama } from "./jit-llama.js";
 import { grpoUpdate, type TrainingSequence } from "./llama-grpo-step.js";
 import { LocalLlamaPolicy } from "./local-llama-policy.js";
 import { cloneWeights, readModelDir, writeModelDir } from "./model-dir.js";
 import { loadModelTokenizer } from "./model-tokenizer.js";
+import { OrtLlama } from "./ort-llama.js";
 import { GrpoRunConfig, type GrpoRunConfigInput } from "./run-config.js";
 import {
   batchIndices,
@@ -72,8 +72,8 @@ export async function runGrpo(options: GrpoRunOptions): Promise<TrainingRunResul
   const weights = resume?.weights ?? cloneWeights(model.weights);
   const optimizer = resume?.optimizer ?? new AdamOptimizer(grpo.optimizer);
   const startStep = resume?.state.step ?? 0;
-  const trainer = new JitLlama(model.config, weights);
-  const reference = grpo.klBeta > 0 ? new JitLlama(model.config, model.weights) : null;
+  const trainer = await OrtLlama.create(model.config, weights);
+  const reference = grpo.klBeta > 0 ? await OrtLlama.create(model.config, model.weights) : null;
   const syncDir = join(options.outDir, "sync");
   let policy: SyncablePolicy;
   let sync: () => Promise<void>;
@@ -183,8 +183,8 @@ export async function runGrpo(options: GrpoRunOptions): Promise<TrainingRunResul
       },
     });
   } finally {
-    trainer.dispose();
-    reference?.dispose();
+    await trainer.dispose();
+    await reference?.dispose();
     await policy.close();
   }
 }

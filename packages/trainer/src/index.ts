@@ -45,13 +45,14 @@ export {
 export {
   GrpoBatchError,
   ModelDirError,
+  ModelDirectoryError,
   ModelWeightsError,
   OptimizerStateError,
   OracleResponseError,
   TrainerConfigError,
 } from "./errors.js";
 export { type GrpoRunOptions, runGrpo } from "./grpo.js";
-export { JitLlama, type LlamaWeights, type SequenceScores } from "./jit-llama.js";
+export { JitLlama, JitLlamaEngine, type LlamaWeights, type SequenceScores } from "./jit-llama.js";
 export { KvCacheLlama, type KvState } from "./kv-cache-llama.js";
 export { type LlamaParams, llamaTargetLogprobs, llamaTokenLogprobs } from "./llama.js";
 export {
@@ -79,6 +80,7 @@ export {
   oracleEditForFile,
   oracleEdits,
 } from "./oracle-response.js";
+export { OrtEngineConfig, type OrtEngineConfigInput, OrtLlama } from "./ort-llama.js";
 export {
   GrpoRunConfig,
   type GrpoRunConfigInput,
@@ -93,7 +95,9 @@ export { readTrainConfigFile, TrainConfigFile, trainOptionsFromConfig } from "./
 export {
   LOCAL_GRPO_DEFAULTS,
   LOCAL_SFT_DEFAULTS,
+  type LocalPhaseOptions,
   parseTrainLocalConfig,
+  runLocalPhase,
   TrainLocalConfig,
   type TrainLocalConfigInput,
   type TrainLocalOptions,
@@ -105,9 +109,18 @@ export {
   evaluateHeldout,
   type HeldoutResult,
   loadPromptedInstances,
+  loadSftExamples,
   type PromptedInstance,
+  SftExample,
+  type SftSequence,
   scoreResponses,
 } from "./training-data.js";
+export type {
+  GradientPass,
+  ResponseScores,
+  ResponseSequence,
+  TrainingEngine,
+} from "./training-engine.js";
 export type {
   SyncablePolicy,
   TrainingProgress,

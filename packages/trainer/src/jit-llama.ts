@@ -2,6 +2,7 @@ import { jit, numpy as jnp, valueAndGrad } from "@jax-js/jax";
 import type { LlamaConfig } from "@swerl/schema";
 import { ModelWeightsError } from "./errors.js";
 import { type LlamaParams, llamaTargetLogprobs } from "./llama.js";
+import type { GradientPass, ResponseScores, ResponseSequence, TrainingEngine } from "./training-engine.js";
 
 /** Float32 weights by HF name with their shapes: what Adam updates and safetensors stores. */
 export interface LlamaWeights {
@@ -130,5 +131,50 @@ export class JitLlama {
     this.weightsChanged();
     this.#score.dispose();
     this.#grad.dispose();
+  }
+}
+
+/**
+ * JitLlama as a {@link TrainingEngine}: the jax-js reference engine (a scoring pass, then per sequence a
+ * jitted forward + backward), kept as the gradient reference of the ONNX Runtime engine's tests and
+ * benchmark.
+ */
+export class JitLlamaEngine implements TrainingEngine {
+  readonly model: JitLlama;
+  constructor(model: JitLlama) {
+    this.model = model;
+  }
+  get weights(): LlamaWeights {
+    return this.model.weights;
+  }
+  async score(sequences: readonly ResponseSequence[]): Promise<ResponseScores> {
+    const scores: ResponseScores = { logprobs: [], entropy: [] };
+    for (const s of sequences) {
+      const out = await this.model.score(s.tokenIds);
+      scores.logprobs.push(Array.from(out.logprobs.subarray(s.promptLength - 1)));
+      scores.entropy.push(Array.from(out.entropy.subarray(s.promptLength - 1)));
+    }
+    return scores;
+  }
+  async gradientPass(sequences: readonly ResponseSequence[]): Promise<GradientPass> {
+    const scores = await this.score(sequences);
+    return {
+      ...scores,
+      backward: async (gradLogprobs) => {
+        const total = new Map<string, Float32Array>();
+        for (const [i, s] of sequences.entries()) {
+          const coefficients = new Float32Array(s.tokenIds.length - 1);
+          coefficients.set(gradLogprobs[i] as readonly number[], s.promptLength - 1);
+          await this.model.addGradient(s.tokenIds, coefficients, total);
+        }
+        return total;
+      },
+    };
+  }
+  weightsChanged(): void {
+    this.model.weightsChanged();
+  }
+  dispose(): void {
+    this.model.dispose();
   }
 }

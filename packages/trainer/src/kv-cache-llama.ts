@@ -1,3 +1,4 @@
+import { ropeInverseFrequencies } from "@swerl/rollout";
 import type { LlamaConfig } from "@swerl/schema";
 import { ModelWeightsError } from "./errors.js";
 
@@ -61,9 +62,10 @@ export class KvCacheLlama {
     const positions = config.max_position_embeddings;
     this.#cos = new Float32Array(positions * half);
     this.#sin = new Float32Array(positions * half);
+    const inverseFrequencies = ropeInverseFrequencies(config);
     for (let t = 0; t < positions; t++)
       for (let i = 0; i < half; i++) {
-        const angle = t * config.rope_theta ** (-(2 * i) / this.#headDim);
+        const angle = t * (inverseFrequencies[i] as number);
         this.#cos[t * half + i] = Math.cos(angle);
         this.#sin[t * half + i] = Math.sin(angle);
       }

@@ -2,9 +2,11 @@ import { numpy as jnp } from "@jax-js/jax";
 import type { LlamaConfig } from "@swerl/schema";
 import type { AdamOptimizer } from "./adam.js";
 import type { GrpoConfig } from "./config.js";
-import { JitLlama, type LlamaWeights } from "./jit-llama.js";
+import type { LlamaWeights } from "./jit-llama.js";
 import { type LlamaParams, llamaTokenLogprobs } from "./llama.js";
 import { type GrpoLossResult, type GrpoSequence, grpoLoss } from "./loss.js";
+import { OrtLlama } from "./ort-llama.js";
+import type { TrainingEngine } from "./training-engine.js";
 
 export type { LlamaWeights } from "./jit-llama.js";
 
@@ -49,29 +51,28 @@ export async function responseLogprobs(
 }
 
 /**
- * One GRPO update on a sampled batch: the policy's logprobs before the update are pi_old (recomputed by
- * the trainer, compared with the sampler's own to report the mismatch), the reference's when klBeta > 0,
- * then `optimizerStepsPerBatch` times: current logprobs, `grpoLoss` for d loss/d logprob, back-propagation
- * of sum(d loss/d logprob * logprob) through the jitted model, Adam on the float32 weights in place.
+ * One GRPO update on a sampled batch through a {@link TrainingEngine}: one gradient pass gives the
+ * policy's logprobs before the update (pi_old, compared with the sampler's own for the mismatch metric)
+ * and, for the first optimizer step, the current logprobs too (ratio 1: the old-policy pass is folded
+ * into the gradient pass), the reference's when klBeta > 0; then per optimizer step `grpoLoss` gives
+ * d loss/d logprob, the engine's backward pass the gradients, Adam updates the float32 weights in place.
  */
 export async function grpoUpdate(
-  policy: JitLlama,
-  reference: JitLlama | null,
+  policy: TrainingEngine,
+  reference: TrainingEngine | null,
   sequences: readonly TrainingSequence[],
   grpo: GrpoConfig,
   optimizer: AdamOptimizer,
 ): Promise<GrpoUpdateResult> {
-  const response = (s: TrainingSequence, all: Float32Array) => Array.from(all.subarray(s.promptLength - 1));
-  const old: number[][] = [];
+  let pass = await policy.gradientPass(sequences);
+  const old = pass.logprobs;
   let entropySum = 0;
   let mismatchSum = 0;
   let mismatchMax = 0;
   let mismatchCount = 0;
-  for (const s of sequences) {
-    const scores = await policy.score(s.tokenIds);
-    const logprobs = response(s, scores.logprobs);
-    old.push(logprobs);
-    for (const e of scores.entropy.subarray(s.promptLength - 1)) entropySum += e;
+  for (const [i, s] of sequences.entries()) {
+    const logprobs = old[i] as number[];
+    for (const e of pass.entropy[i] as number[]) entropySum += e;
     if (s.rolloutLogprobs && s.rolloutLogprobs.length === logprobs.length) {
       logprobs.forEach((lp, t) => {
         const d = Math.abs(lp - (s.rolloutLogprobs?.[t] as number));
@@ -81,39 +82,24 @@ export async function grpoUpdate(
       });
     }
   }
-  const refs: number[][] | null =
-    reference && grpo.klBeta > 0
-      ? await Promise.all(
-          sequences.map(async (s) => response(s, (await reference.score(s.tokenIds)).logprobs)),
-        )
-      : null;
+  const refs = reference && grpo.klBeta > 0 ? (await reference.score(sequences)).logprobs : null;
   const useTis = grpo.truncatedIsCap !== undefined;
   let first: GrpoLossResult | null = null;
   let gradNorm = 0;
   let trainedTokens = 0;
   for (let step = 0; step < grpo.optimizerStepsPerBatch; step++) {
-    const current =
-      step === 0
-        ? old
-        : await Promise.all(
-            sequences.map(async (s) => response(s, (await policy.score(s.tokenIds)).logprobs)),
-          );
+    if (step > 0) pass = await policy.gradientPass(sequences);
     const batch: GrpoSequence[] = sequences.map((s, i) => ({
       advantage: s.advantage,
-      logprobs: current[i] as number[],
+      logprobs: pass.logprobs[i] as number[],
       oldLogprobs: old[i] as number[],
       ...(refs ? { refLogprobs: refs[i] as number[] } : {}),
       ...(useTis ? { rolloutLogprobs: s.rolloutLogprobs ?? (old[i] as number[]) } : {}),
     }));
     const result = grpoLoss(batch, grpo);
     first ??= result;
-    const total = new Map<string, Float32Array>();
-    for (const [i, s] of sequences.entries()) {
-      const coefficients = new Float32Array(s.tokenIds.length - 1);
-      coefficients.set(result.gradLogprobs[i] as number[], s.promptLength - 1);
-      await policy.addGradient(s.tokenIds, coefficients, total);
-      trainedTokens += s.tokenIds.length - 1;
-    }
+    const total = await pass.backward(result.gradLogprobs);
+    for (const s of sequences) trainedTokens += s.tokenIds.length - 1;
     for (const [name, values] of policy.weights.values)
       if (!total.has(name)) total.set(name, new Float32Array(values.length));
     gradNorm = optimizer.update(policy.weights.values, total).gradNorm;
@@ -132,8 +118,8 @@ export async function grpoUpdate(
 }
 
 /**
- * One GRPO step on float32 weights (updated in place), building jitted models for the call; a training
- * loop should keep one {@link JitLlama} and call {@link grpoUpdate} so compiled programs are reused.
+ * One GRPO step on float32 weights (updated in place) on the ONNX Runtime engine, creating its sessions
+ * for the call; a training loop should keep one {@link OrtLlama} and call {@link grpoUpdate}.
  */
 export async function llamaGrpoStep(
   config: LlamaConfig,
@@ -143,12 +129,12 @@ export async function llamaGrpoStep(
   grpo: GrpoConfig,
   optimizer: AdamOptimizer,
 ): Promise<GrpoUpdateResult> {
-  const policy = new JitLlama(config, weights);
-  const ref = reference ? new JitLlama(config, reference) : null;
+  const policy = await OrtLlama.create(config, weights);
+  const ref = reference ? await OrtLlama.create(config, reference) : null;
   try {
     return await grpoUpdate(policy, ref, sequences, grpo, optimizer);
   } finally {
-    policy.dispose();
-    ref?.dispose();
+    await policy.dispose();
+    await ref?.dispose();
   }
 }

@@ -1,4 +1,5 @@
 import { nn as jnn, numpy as jnp } from "@jax-js/jax";
+import { ropeTables } from "@swerl/rollout";
 import type { LlamaConfig } from "@swerl/schema";
 import { ModelWeightsError } from "./errors.js";
 
@@ -16,19 +17,13 @@ function rotateHalfMatrix(headDim: number): jnp.Array {
   return jnp.array(r).reshape([headDim, headDim]);
 }
 
-/** cos and sin tables [T, headDim] with inv_freq = theta^(-2i/d), duplicated halves as in HF. */
-function ropeTables(length: number, headDim: number, theta: number): { cos: jnp.Array; sin: jnp.Array } {
-  const cos = new Float32Array(length * headDim);
-  const sin = new Float32Array(length * headDim);
-  for (let t = 0; t < length; t++) {
-    for (let i = 0; i < headDim / 2; i++) {
-      const angle = t * theta ** (-(2 * i) / headDim);
-      for (const j of [i, i + headDim / 2]) {
-        cos[t * headDim + j] = Math.cos(angle);
-        sin[t * headDim + j] = Math.sin(angle);
-      }
-    }
-  }
+/** cos and sin tables [T, headDim] (rollout's RoPE tables, Llama 3 scaling included). */
+function ropeTablesArrays(
+  config: LlamaConfig,
+  length: number,
+  headDim: number,
+): { cos: jnp.Array; sin: jnp.Array } {
+  const { cos, sin } = ropeTables(config, length);
   return { cos: jnp.array(cos).reshape([length, headDim]), sin: jnp.array(sin).reshape([length, headDim]) };
 }
 
@@ -68,7 +63,7 @@ export function llamaTargetLogprobs(
   // One-hot matmuls instead of gathers: the gradient of a gather is a scatter, which jax-js cannot jit.
   const vocab = config.vocab_size;
   let x = jnp.matmul(jnn.oneHot(inputIds, vocab), p("model.embed_tokens.weight"));
-  const { cos, sin } = ropeTables(length, headDim, config.rope_theta);
+  const { cos, sin } = ropeTablesArrays(config, length, headDim);
   const rotate = rotateHalfMatrix(headDim);
   const mask = jnp
     .array(

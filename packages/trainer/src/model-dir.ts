@@ -1,13 +1,7 @@
-import { copyFile, mkdir, readdir, readFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  float32Tensor,
-  LlamaConfig,
-  readSafetensors,
-  tensorToFloat32,
-  writeSafetensors,
-} from "@swerl/schema";
-import { ModelDirError } from "./errors.js";
+import { llamaTensorShapes, readModelWeights } from "@swerl/rollout";
+import { float32Tensor, type LlamaConfig, writeSafetensors } from "@swerl/schema";
 import type { LlamaWeights } from "./jit-llama.js";
 
 /** The weights file of a model directory (Hugging Face layout). */
@@ -20,27 +14,17 @@ export interface LoadedModel {
   weights: LlamaWeights;
 }
 
-/** Reads `config.json` and `model.safetensors` of a model directory (every tensor as float32). */
+/**
+ * Reads `config.json` and `model.safetensors` of a model directory (every tensor as float32) through
+ * rollout's `readModelWeights`, the one reader (and validator) of model directories; shapes from the
+ * config's Llama tensor layout.
+ */
 export async function readModelDir(dir: string): Promise<LoadedModel> {
-  const configFile = join(dir, "config.json");
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(configFile, "utf8"));
-  } catch (err) {
-    throw new ModelDirError(configFile, `cannot read: ${(err as Error).message}`);
-  }
-  const parsed = LlamaConfig.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ModelDirError(configFile, `${issue?.path.join(".")}: ${issue?.message}`);
-  }
-  const { tensors } = await readSafetensors(join(dir, WEIGHTS_FILE));
-  const weights: LlamaWeights = { values: new Map(), shapes: new Map() };
-  for (const [name, tensor] of tensors) {
-    weights.values.set(name, tensorToFloat32(tensor));
-    weights.shapes.set(name, tensor.shape);
-  }
-  return { dir, config: parsed.data, weights };
+  const { config, weights: values } = await readModelWeights(dir);
+  const layout = new Map(llamaTensorShapes(config));
+  const weights: LlamaWeights = { values, shapes: new Map() };
+  for (const [name, tensor] of values) weights.shapes.set(name, layout.get(name) ?? [tensor.length]);
+  return { dir, config, weights };
 }
 
 /** Writes `weights` as `dir/model.safetensors` (float32, atomically). */

@@ -32,6 +32,11 @@ export const SftRunConfig = z.strictObject({
   batchSize: z.number().int().positive().default(8),
   /** Unchanged lines kept around each oracle edit (widened until the SEARCH text is unique). */
   oracleContextLines: z.number().int().nonnegative().default(3),
+  /**
+   * Teach the RL instances' oracle responses; false: train only on the examples file (an SFT baseline
+   * trained on other data than RL's instances, as the paper's).
+   */
+  oracleResponses: z.boolean().default(true),
   optimizer: AdamConfig.prefault({ learningRate: 1e-3, maxGradNorm: 1 }),
 });
 export type SftRunConfig = z.infer<typeof SftRunConfig>;

@@ -4,7 +4,7 @@ import { readSafetensors, type TrainingMetricsRow, writeSafetensors } from "@swe
 import { z } from "zod";
 import { AdamOptimizer } from "./adam.js";
 import type { AdamConfig } from "./config.js";
-import { ModelDirError } from "./errors.js";
+import { ModelDirectoryError } from "./errors.js";
 import type { LlamaWeights } from "./jit-llama.js";
 import { readModelDir, writeModelDir } from "./model-dir.js";
 
@@ -74,7 +74,7 @@ export async function loadLatestCheckpoint(
     const raw = await readFile(join(dir, STATE_FILE), "utf8").catch(() => null);
     if (raw === null) continue;
     const parsed = TrainerState.safeParse(JSON.parse(raw));
-    if (!parsed.success) throw new ModelDirError(join(dir, STATE_FILE), parsed.error.message);
+    if (!parsed.success) throw new ModelDirectoryError(join(dir, STATE_FILE), parsed.error.message);
     if (parsed.data.phase !== phase) continue;
     const { weights } = await readModelDir(dir);
     const { tensors, metadata } = await readSafetensors(join(dir, OPTIMIZER_FILE));

@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import { AdamOptimizer } from "./adam.js";
 import { OracleResponseError, TrainerConfigError } from "./errors.js";
-import { JitLlama } from "./jit-llama.js";
 import { LocalLlamaPolicy } from "./local-llama-policy.js";
 import { readModelDir } from "./model-dir.js";
 import { loadModelTokenizer } from "./model-tokenizer.js";
 import { buildOracleResponse } from "./oracle-response.js";
+import { OrtLlama } from "./ort-llama.js";
 import { SftRunConfig, type SftRunConfigInput } from "./run-config.js";
 import {
   batchIndices,
@@ -14,7 +14,7 @@ import {
   loadLatestCheckpoint,
   RunLog,
 } from "./run-files.js";
-import { loadPromptedInstances } from "./training-data.js";
+import { loadPromptedInstances, loadSftExamples, type SftSequence } from "./training-data.js";
 import { runSteps, type TrainingRunOptions, type TrainingRunResult } from "./training-loop.js";
 
 /**
@@ -24,7 +24,11 @@ import { runSteps, type TrainingRunOptions, type TrainingRunResult } from "./tra
  * `checkpoints/step-N/` and `model/` under `outDir`, resuming from the latest checkpoint there.
  */
 export async function runSft(
-  options: TrainingRunOptions & { config?: SftRunConfigInput },
+  options: TrainingRunOptions & {
+    config?: SftRunConfigInput;
+    /** Further examples (`SftExample` records, e.g. Agentless localization prompts), trained alongside. */
+    examplesFile?: string;
+  },
 ): Promise<TrainingRunResult> {
   const parsed = SftRunConfig.safeParse(options.config ?? {});
   if (!parsed.success) {
@@ -38,7 +42,8 @@ export async function runSft(
   const maxPrompt = config.maxPromptTokens ?? Math.max(1, model.config.max_position_embeddings - 64);
   const train = await loadPromptedInstances(options.instancesFile, tokenizer, maxPrompt);
   const skipped = [...train.skipped];
-  const examples = train.items.flatMap((item) => {
+  const oracle = config.oracleResponses ? train.items : [];
+  const examples: SftSequence[] = oracle.flatMap((item) => {
     let response: string;
     try {
       response = buildOracleResponse(item.instance, { contextLines: config.oracleContextLines });
@@ -55,6 +60,15 @@ export async function runSft(
     }
     return [{ tokenIds, promptLength: item.promptIds.length }];
   });
+  if (options.examplesFile) {
+    const extra = await loadSftExamples(
+      options.examplesFile,
+      tokenizer,
+      model.config.max_position_embeddings + 1,
+    );
+    examples.push(...extra.items);
+    skipped.push(...extra.skipped);
+  }
   if (examples.length === 0)
     throw new TrainerConfigError(
       options.instancesFile,
@@ -71,7 +85,7 @@ export async function runSft(
   const weights = resume?.weights ?? model.weights;
   const optimizer = resume?.optimizer ?? new AdamOptimizer(config.optimizer);
   const startStep = resume?.state.step ?? 0;
-  const trainer = new JitLlama(model.config, weights);
+  const trainer = await OrtLlama.create(model.config, weights);
   const policy = await LocalLlamaPolicy.fromDirectory(options.modelDir);
   policy.setWeights(weights.values);
   try {
@@ -99,15 +113,15 @@ export async function runSft(
           (i) => examples[i] as (typeof examples)[number],
         );
         const responseTokens = batch.reduce((a, e) => a + e.tokenIds.length - e.promptLength, 0);
-        const grads = new Map<string, Float32Array>();
+        const pass = await trainer.gradientPass(batch);
+        const coefficients = batch.map((e) =>
+          new Array<number>(e.tokenIds.length - e.promptLength).fill(-1 / responseTokens),
+        );
         let loss = 0;
-        let positions = 0;
-        for (const example of batch) {
-          const coefficients = new Float32Array(example.tokenIds.length - 1);
-          coefficients.fill(-1 / responseTokens, example.promptLength - 1);
-          loss += await trainer.addGradient(example.tokenIds, coefficients, grads);
-          positions += example.tokenIds.length - 1;
-        }
+        for (const [i, logprobs] of pass.logprobs.entries())
+          for (const [t, lp] of logprobs.entries()) loss += (coefficients[i]?.[t] as number) * lp;
+        const grads = await pass.backward(coefficients);
+        const positions = batch.reduce((a, e) => a + e.tokenIds.length - 1, 0);
         for (const [name, values] of weights.values)
           if (!grads.has(name)) grads.set(name, new Float32Array(values.length));
         const { gradNorm } = optimizer.update(weights.values, grads);
@@ -127,7 +141,7 @@ export async function runSft(
       },
     });
   } finally {
-    trainer.dispose();
+    await trainer.dispose();
     await policy.close();
   }
 }

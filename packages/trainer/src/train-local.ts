@@ -108,6 +108,8 @@ export interface TrainLocalOptions {
   heldoutFile?: string;
   /** Everything is written here: base-model/ (when created), sft/, grpo/ (each with metrics.jsonl). */
   outDir: string;
+  /** Further SFT examples (`SftExample` records, e.g. Agentless localization prompts). */
+  examplesFile?: string;
   /** The model to start from; absent: the default model is created in `outDir/base-model`. */
   modelDir?: string;
   config?: TrainLocalConfigInput;
@@ -137,6 +139,58 @@ export interface TrainLocalResult {
   skippedInstances: string[];
 }
 
+/** What one phase of the local engine is run with (`runLocalPhase`). */
+export interface LocalPhaseOptions extends Omit<TrainLocalOptions, "config" | "modelDir" | "onProgress"> {
+  onProgress?: (event: TrainingProgress) => void;
+  /** The parsed config; only the phase's own section and the shared prompt budget are read. */
+  config: TrainLocalConfig;
+  /** The model the phase starts from. */
+  modelDir: string;
+  /** The phase's own directory (metrics.jsonl, heldout.jsonl, checkpoints/, model/). */
+  outDir: string;
+}
+
+/**
+ * One phase of `trainLocal` in a directory of its own, for callers that run the phases apart (the
+ * pipeline's sft and grpo stages): the same prompt budget for both phases (room for GRPO's sampled
+ * response, so SFT warms up on the prompts RL will see), resuming from the phase's latest checkpoint.
+ */
+export async function runLocalPhase(
+  phase: "sft" | "grpo",
+  options: LocalPhaseOptions,
+): Promise<TrainingRunResult> {
+  const { config } = options;
+  const positions = LlamaConfig.parse(
+    JSON.parse(await readFile(join(options.modelDir, "config.json"), "utf8")),
+  ).max_position_embeddings;
+  // (An SFT-only config assumes the default GRPO length, so a later GRPO run sees the same prompts.)
+  const responseRoom = config.grpo ? config.grpo.sampling.maxTokens : LOCAL_GRPO_DEFAULTS.sampling.maxTokens;
+  const budget = config.maxPromptTokens ?? Math.max(1, positions - responseRoom - 64);
+  const run = {
+    instancesFile: options.instancesFile,
+    modelDir: options.modelDir,
+    outDir: options.outDir,
+    ...(options.heldoutFile ? { heldoutFile: options.heldoutFile } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  if (phase === "sft") {
+    if (!config.sft)
+      throw new TrainerConfigError("train config", "sft", "the sft phase is turned off (false)");
+    return runSft({
+      ...run,
+      ...(options.examplesFile ? { examplesFile: options.examplesFile } : {}),
+      config: { ...config.sft, maxPromptTokens: config.sft.maxPromptTokens ?? budget },
+    });
+  }
+  if (!config.grpo)
+    throw new TrainerConfigError("train config", "grpo", "the grpo phase is turned off (false)");
+  return runGrpo({
+    ...run,
+    config: { ...config.grpo, maxPromptTokens: config.grpo.maxPromptTokens ?? budget },
+  });
+}
+
 /**
  * The local engine end to end: the default model when none is given, SFT warm start, then GRPO from the
  * SFT model, with held-out evaluation around each phase. Resumes from whatever `outDir` holds (the created
@@ -156,37 +210,19 @@ export async function trainLocal(options: TrainLocalOptions): Promise<TrainLocal
   const common = {
     instancesFile: options.instancesFile,
     ...(options.heldoutFile ? { heldoutFile: options.heldoutFile } : {}),
+    ...(options.examplesFile ? { examplesFile: options.examplesFile } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  // One prompt budget for both phases (GRPO's: room for its sampled response), so SFT warms up on the
-  // prompts RL will see.
-  const positions = LlamaConfig.parse(
-    JSON.parse(await readFile(join(baseModelDir, "config.json"), "utf8")),
-  ).max_position_embeddings;
-  // (An SFT-only call, e.g. the pipeline's SFT stage, assumes the default GRPO length, so a later GRPO
-  // call sees the same prompts.)
-  const responseRoom = config.grpo ? config.grpo.sampling.maxTokens : LOCAL_GRPO_DEFAULTS.sampling.maxTokens;
-  const budget = config.maxPromptTokens ?? Math.max(1, positions - responseRoom - 64);
   let modelDir = baseModelDir;
   let sft: TrainingRunResult | null = null;
   let grpo: TrainingRunResult | null = null;
   if (config.sft) {
-    sft = await runSft({
-      ...common,
-      modelDir,
-      outDir: join(options.outDir, "sft"),
-      config: { ...config.sft, maxPromptTokens: config.sft.maxPromptTokens ?? budget },
-    });
+    sft = await runLocalPhase("sft", { ...common, config, modelDir, outDir: join(options.outDir, "sft") });
     modelDir = sft.modelDir;
   }
   if (config.grpo && !sft?.interrupted) {
-    grpo = await runGrpo({
-      ...common,
-      modelDir,
-      outDir: join(options.outDir, "grpo"),
-      config: { ...config.grpo, maxPromptTokens: config.grpo.maxPromptTokens ?? budget },
-    });
+    grpo = await runLocalPhase("grpo", { ...common, config, modelDir, outDir: join(options.outDir, "grpo") });
     modelDir = grpo.modelDir;
   }
   const rows = [...(sft?.heldout ?? []), ...(grpo?.heldout ?? [])];

@@ -1,7 +1,50 @@
 import { calculateSearchReplaceReward } from "@swerl/reward";
-import { buildRepairPrompt, type Policy, PromptBudgetError } from "@swerl/rollout";
+import { buildRepairPrompt, ChatMessage, type Policy, PromptBudgetError } from "@swerl/rollout";
 import { type RlInstance, RlInstance as RlInstanceSchema, readRecords } from "@swerl/schema";
+import { z } from "zod";
 import type { ModelTokenizer } from "./model-tokenizer.js";
+
+/**
+ * One supervised example beyond the RL instances' oracle responses: a conversation (system + user turns)
+ * and the assistant response to teach, e.g. an Agentless localization prompt and its answer.
+ */
+export const SftExample = z.strictObject({
+  /** Names the example in skip lists (e.g. `<instance id>/localize`). */
+  id: z.string().min(1),
+  messages: z.array(ChatMessage).min(1),
+  response: z.string().min(1),
+});
+export type SftExample = z.infer<typeof SftExample>;
+
+/** A tokenized supervised sequence: prompt then response and the end token; loss on the response only. */
+export interface SftSequence {
+  tokenIds: number[];
+  promptLength: number;
+}
+
+/**
+ * Reads SFT examples (JSONL or Parquet) and tokenizes each one with the model's chat template and end
+ * token. Examples longer than `maxTokens` are skipped and returned by id.
+ */
+export async function loadSftExamples(
+  file: string,
+  tokenizer: ModelTokenizer,
+  maxTokens: number,
+): Promise<{ items: SftSequence[]; skipped: string[] }> {
+  const items: SftSequence[] = [];
+  const skipped: string[] = [];
+  for await (const example of readRecords(file, SftExample)) {
+    const promptIds = tokenizer.encode(tokenizer.renderPrompt(example.messages));
+    const tokenIds = [
+      ...promptIds,
+      ...tokenizer.encode(example.response),
+      tokenizer.eosTokenIds[0] as number,
+    ];
+    if (tokenIds.length > maxTokens) skipped.push(example.id);
+    else items.push({ tokenIds, promptLength: promptIds.length });
+  }
+  return { items, skipped };
+}
 
 /** An RL instance with its repair prompt, chat-templated for the model and tokenized. */
 export interface PromptedInstance {

@@ -1,12 +1,12 @@
 import type { Policy } from "@swerl/rollout";
 import type { AdamOptimizer } from "./adam.js";
-import type { JitLlama } from "./jit-llama.js";
 import type { LoadedModel } from "./model-dir.js";
 import { writeModelDir } from "./model-dir.js";
 import type { ModelTokenizer } from "./model-tokenizer.js";
 import type { HeldoutConfig } from "./run-config.js";
 import { type HeldoutRow, type LocalMetricsRow, type RunLog, saveCheckpoint } from "./run-files.js";
 import { evaluateHeldout, type PromptedInstance } from "./training-data.js";
+import type { TrainingEngine } from "./training-engine.js";
 
 /** What a run reports as it goes: one event per step, per held-out evaluation and per checkpoint. */
 export type TrainingProgress =
@@ -57,7 +57,7 @@ export async function runSteps(options: {
   phase: "sft" | "grpo";
   run: TrainingRunOptions;
   model: LoadedModel;
-  trainer: JitLlama;
+  trainer: TrainingEngine;
   optimizer: AdamOptimizer;
   policy: Policy;
   tokenizer: ModelTokenizer;

@@ -10,16 +10,14 @@ import { configOptionsOf, describeConfig } from "./config-options.js";
 
 /** Commands whose flags are not generated from a config schema, and why. */
 const HAND_WRITTEN: Record<string, string> = {
-  agentless: "moving to @swerl/agentless's AgentlessConfig",
   curate: "CurateConfig pending",
   demo: "DemoWorldConfig pending",
-  eval: "EvaluationConfig pending",
+  images: "a command group: its `images build` flags are generated from ImageBuildConfig",
   mine: "MineConfig pending",
   reward: "reward batch config pending",
   rollout: "RolloutConfig pending",
   "serve-policy": "PolicyServerConfig pending",
   "serve-reward": "RewardServerConfig pending",
-  tasks: "task builder config pending",
   train: "trainer configs pending",
 };
 
@@ -27,12 +25,7 @@ const HAND_WRITTEN: Record<string, string> = {
 const UNDECLARED_STAGES: Record<string, string> = {
   demo: "pending",
   mine: "pending",
-  tasks: "pending",
   curate: "pending",
-  sft: "pending",
-  grpo: "pending",
-  agentless: "pending",
-  eval: "pending",
   report: "pending",
 };
 

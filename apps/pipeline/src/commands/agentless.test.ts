@@ -134,7 +134,7 @@ const baseArgs = () => [
 describe("swerl agentless", () => {
   it("exits 2 naming the flag on a bad --policy", async () => {
     const io = captureOutput();
-    expect(await main([...baseArgs(), "--policy", "gpt", "--out", path.join(root, "x")])).toBe(2);
+    expect(await main([...baseArgs(), "--policy", "gpt", "--output_folder", path.join(root, "x")])).toBe(2);
     expect(io.err()).toMatch(/^swerl: --policy: expected onnx:DIR or openai:URL/);
   });
 
@@ -146,11 +146,14 @@ describe("swerl agentless", () => {
       `openai:${server.url}`,
       "--model",
       "scripted",
-      "--samples",
+      "--num_samples",
       "3",
-      "--tests",
+      // the scripted server answers a prompt's samples in one request
+      "--samples-per-request",
+      "3",
+      "--num_tests",
       "1",
-      "--out",
+      "--output_folder",
       out,
     ];
     const io = captureOutput();
@@ -211,13 +214,13 @@ describe("swerl agentless", () => {
       ...baseArgs(),
       "--policy",
       `onnx:${model}`,
-      "--samples",
+      "--num_samples",
       "2",
-      "--tests",
+      "--num_tests",
       "0",
-      "--max-tokens",
+      "--max_tokens",
       "8",
-      "--out",
+      "--output_folder",
       out,
     ]);
     expect(io.err()).not.toContain("swerl:");
@@ -281,13 +284,13 @@ describe("swerl agentless", () => {
         specsFile,
         "--policy",
         `openai:${demoServer.url}`,
-        "--samples",
+        "--num_samples",
         "1",
-        "--tests",
+        "--num_tests",
         "0",
         "--instance-ids",
         ...chosen.map((b) => b.instance_id),
-        "--out",
+        "--output_folder",
         out,
         "--eval",
       ]);

@@ -17,9 +17,9 @@ afterEach(() => {
 describe("swerl eval", () => {
   it("exits 2 naming the flag on a bad --workers", async () => {
     const io = captureOutput();
-    const args = ["--dataset", "d", "--predictions", "gold", "--repos", "r", "--run-id", "x", "--out", "o"];
-    expect(await main(["node", "swerl", "eval", ...args, "--workers", "two"])).toBe(2);
-    expect(io.err()).toMatch(/^swerl: --workers: /);
+    const args = ["--dataset_name", "d", "--predictions_path", "gold", "--repos", "r", "--run_id", "x"];
+    expect(await main(["node", "swerl", "eval", ...args, "--max_workers", "two"])).toBe(2);
+    expect(io.err()).toMatch(/^swerl: --max_workers: expected a number, got "two"/);
   });
 
   it("evaluates gold patches of a demo repository registered with --specs", async () => {
@@ -62,17 +62,19 @@ describe("swerl eval", () => {
       "node",
       "swerl",
       "eval",
-      "--dataset",
+      "--dataset_name",
       path.join(root, "d.jsonl"),
-      "--predictions",
+      "--predictions_path",
       "gold",
       "--repos",
       path.join(root, "repos"),
       "--specs",
       path.join(root, "specs.json"),
-      "--run-id",
+      "--run_id",
       "cli",
-      "--out",
+      "--log-dir",
+      path.join(root, "out"),
+      "--report_dir",
       path.join(root, "out"),
     ]);
     expect(io.err()).not.toContain("swerl:");
@@ -80,5 +82,62 @@ describe("swerl eval", () => {
     expect(io.out()).toContain("1/1 resolved");
     const report = JSON.parse(readFileSync(path.join(root, "out", "gold.cli.json"), "utf8"));
     expect(report.resolved_ids).toEqual(["demo__m-1"]);
+  });
+
+  it("keeps today's flags as deprecated aliases and shows each error's cause on the console", async () => {
+    writeFileSync(
+      path.join(root, "broken-specs.json"),
+      JSON.stringify({ "demo/m": { testCommand: "no-such-runner", parser: "unittest" } }),
+    );
+    const io = captureOutput();
+    const code = await main([
+      "node",
+      "swerl",
+      "eval",
+      "--dataset",
+      path.join(root, "d.jsonl"),
+      "--predictions",
+      "gold",
+      "--repos",
+      path.join(root, "repos"),
+      "--specs",
+      path.join(root, "broken-specs.json"),
+      "--run-id",
+      "old",
+      "--out",
+      path.join(root, "out-old"),
+    ]);
+    expect(code).toBe(0);
+    expect(io.err()).toContain("swerl: --dataset is deprecated: use --dataset_name");
+    expect(io.err()).toContain("swerl: --out is deprecated");
+    expect(io.out()).toContain("0/1 resolved, 0 unresolved, 0 empty, 1 errors");
+    expect(io.out()).toMatch(
+      /error demo__m-1: test command exited 127 without reporting any test: .*no-such-runner/,
+    );
+    expect(readFileSync(path.join(root, "out-old", "gold.old.json"), "utf8")).toContain('"error_ids"');
+  });
+
+  it("is a usage error for a Hub dataset name and for an instance without a spec", async () => {
+    const io = captureOutput();
+    const hub = [
+      "--dataset_name",
+      "princeton-nlp/SWE-bench_Verified",
+      "--predictions_path",
+      "gold",
+      "--run_id",
+      "h",
+    ];
+    expect(await main(["node", "swerl", "eval", ...hub])).toBe(2);
+    expect(io.err()).toContain("Hugging Face Hub names are not supported by this build");
+    const nospec = [
+      "--dataset_name",
+      path.join(root, "d.jsonl"),
+      "--predictions_path",
+      "gold",
+      "--run_id",
+      "n",
+    ];
+    expect(await main(["node", "swerl", "eval", ...nospec, "--repos", path.join(root, "repos")])).toBe(2);
+    expect(io.err()).toContain("no test spec for demo/m");
   });
 });

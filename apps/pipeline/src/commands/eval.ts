@@ -1,128 +1,101 @@
-import { readFile } from "node:fs/promises";
-import {
-  LocalExecutor,
-  RepositoryEnvironment,
-  RepositoryTestSpec,
-  registerRepositorySpec,
-  runEvaluation,
-} from "@swerl/eval";
-import type { Command } from "commander";
-import { z } from "zod";
+import { EvaluationConfig, EvaluationInputError, type EvaluationRun, runEvaluation } from "@swerl/eval";
+import { type Command, Option } from "commander";
+import { addConfigOptions } from "../cli/config-options.js";
 import { evaluationProgress } from "../evaluation-progress.js";
 import { startProgress } from "../progress.js";
-import { parseOptions, UsageError } from "../usage-error.js";
+import { UsageError } from "../usage-error.js";
 
-const Options = z.object({
-  dataset: z.string().min(1),
-  predictions: z.string().min(1),
-  repos: z.string().min(1),
-  runId: z.string().regex(/^[\w.-]+$/, "letters, digits, _ . - only"),
-  out: z.string().min(1),
-  workers: z.coerce.number().int().positive().default(1),
-  timeout: z.coerce.number().positive().default(1800),
-  instanceIds: z.array(z.string()).optional(),
-  repo: z.string().optional(),
-  harness: z.enum(["v4.0.4", "v5.0.2"]).default("v4.0.4"),
-  specs: z.string().optional(),
-  environments: z.string().optional(),
-});
-
-async function readJsonFile<S extends z.ZodType>(
-  file: string,
-  schema: S,
-  flag: string,
-): Promise<z.output<S>> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch {
-    throw new UsageError(`${flag}: cannot read ${file}`);
+/** The console summary: verdict counts, each errored instance with its cause, flaky instances. */
+export function evaluationSummary(run: EvaluationRun): string {
+  const lines: string[] = [];
+  for (const model of run.runs) {
+    const r = model.report;
+    lines.push(
+      `${run.runs.length > 1 ? `${model.model}: ` : ""}${r.resolved_instances}/${r.total_instances} resolved, ${r.unresolved_instances} unresolved, ${r.empty_patch_instances} empty, ${r.error_instances} errors`,
+    );
+    for (const outcome of model.outcomes) {
+      if (outcome.status === "error" || outcome.report?.infra_failure)
+        lines.push(`  error ${outcome.instanceId}: ${outcome.error ?? outcome.failureReason ?? "unknown"}`);
+    }
+    for (const flaky of model.flaky)
+      lines.push(
+        `  flaky ${flaky.instance_id}: verdicts ${flaky.verdicts.join(", ")}${flaky.tests.length ? `; tests ${flaky.tests.join(", ")}` : ""}`,
+      );
+    lines.push(`report: ${model.reportPath}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${flag}: ${file} is not JSON: ${(error as Error).message}`);
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`${flag}: ${file}: ${issue?.path.join(".")}: ${issue?.message}`);
-  }
-  return parsed.data;
+  return `${lines.join("\n")}\n`;
 }
 
 export function registerEval(program: Command): void {
-  program
+  const command = program
     .command("eval")
     .description(
-      "run the SWE-bench harness locally: apply predictions, run the tests, grade like the official harness",
-    )
-    .requiredOption("--dataset <file>", "SWE-bench instances (JSON, JSONL or Parquet)")
-    .requiredOption("--predictions <file|gold|empty>", "predictions file, or gold / empty")
-    .requiredOption("--repos <dir>", "directory of bare mirrors named owner__name.git")
-    .requiredOption("--run-id <id>", "run name; a rerun with the same id skips finished instances")
-    .requiredOption("--out <dir>", "where logs and the run report go")
-    .option("--workers <n>", "instances evaluated at once", "1")
-    .option("--timeout <seconds>", "time limit of each instance's tests", "1800")
-    .option("--instance-ids <ids...>", "only these instances")
-    .option("--repo <owner/name>", "only this repository's instances")
-    .option("--harness <version>", "official harness release to match: v4.0.4 or v5.0.2", "v4.0.4")
-    .option(
-      "--specs <file>",
-      "JSON object: repository -> test spec (testCommand, parser, ...) for repos outside SWE-bench",
-    )
-    .option("--environments <file>", "JSON object: repository -> { interpreter, path, env }")
+      "run the SWE-bench harness (a drop-in for the official one): apply predictions, run the tests locally or in Docker, grade like the official harness",
+    );
+  const flags = addConfigOptions(command, EvaluationConfig, {
+    flags: {
+      datasetName: { name: "dataset_name", aliases: ["dataset"], placeholder: "<file>" },
+      split: { name: "split" },
+      predictionsPath: {
+        name: "predictions_path",
+        aliases: ["predictions"],
+        placeholder: "<file>",
+      },
+      instanceIds: { name: "instance_ids", aliases: ["instance-ids"], placeholder: "<ids...>" },
+      repo: { placeholder: "<owner/name>" },
+      workers: { name: "max_workers", aliases: ["workers"] },
+      runId: { name: "run_id", aliases: ["run-id"], placeholder: "<id>" },
+      timeoutSeconds: { name: "timeout", placeholder: "<seconds>" },
+      reportDir: { name: "report_dir", placeholder: "<dir>" },
+      logDir: { placeholder: "<dir>" },
+      specs: { placeholder: "<file>" },
+      repos: { placeholder: "<dir>" },
+      environments: { placeholder: "<file>" },
+    },
+  });
+  command
+    .addOption(new Option("--out <dir>", "deprecated: use --log-dir DIR --report_dir DIR").hideHelp())
     .addHelpText(
       "after",
       `
+Logs: <log-dir>/<run_id>/<model>/<instance_id>/{patch.diff,eval.sh,test_output.txt,report.json,run_instance.log};
+run report: <report_dir>/<model>.<run_id>.json. A rerun with the same run id resumes (a torn report or a
+changed patch is evaluated again). --executor local runs patches on this host with your rights; --executor
+docker isolates them (build the images first with \`swerl images build\`).
+
 Examples:
-  $ swerl eval --dataset verified.jsonl --predictions gold --repos mirrors --run-id gold --out runs/eval --workers 2
-  $ swerl eval --dataset demo.jsonl --predictions preds.jsonl --repos demo/mirrors --specs demo/specs.json --run-id r1 --out runs/demo`,
+  $ swerl eval --dataset_name verified.jsonl --predictions_path gold --repos mirrors --run_id gold --max_workers 2
+  $ swerl eval --dataset_name runs/demo/world/bench.jsonl --predictions_path preds.jsonl --executor docker --run_id r1
+  $ swerl eval --dataset_name tasks.jsonl --predictions_path gold --repeat 3 --run_id validate   # find flaky tasks`,
     )
-    .action(async (raw: unknown) => {
-      const options = parseOptions(Options, raw);
-      if (options.specs) {
-        const specs = await readJsonFile(options.specs, z.record(z.string(), RepositoryTestSpec), "--specs");
-        for (const [repo, spec] of Object.entries(specs)) registerRepositorySpec(repo, spec);
-      }
-      const environments = options.environments
-        ? await readJsonFile(
-            options.environments,
-            z.record(z.string(), RepositoryEnvironment),
-            "--environments",
-          )
-        : {};
-      const executor = new LocalExecutor({
-        reposDir: options.repos,
-        concurrency: options.workers,
-        environments,
-      });
+    .action(async (raw: Record<string, unknown>) => {
+      const out = typeof raw.out === "string" ? raw.out : undefined;
+      if (out) process.stderr.write("swerl: --out is deprecated: use --log-dir DIR --report_dir DIR\n");
+      const config = flags.read(raw, out ? { logDir: out, reportDir: out } : {});
       const progress = evaluationProgress((total) =>
         startProgress({ label: "eval", total, unit: "instances" }),
       );
+      const abort = new AbortController();
+      const onSigint = () => {
+        process.stderr.write("swerl: interrupted; removing the run's containers and worktrees\n");
+        abort.abort();
+      };
+      process.once("SIGINT", onSigint);
       try {
-        const run = await runEvaluation({
-          dataset: options.dataset,
-          predictions: options.predictions,
-          runId: options.runId,
-          outDir: options.out,
-          executor,
-          workers: options.workers,
-          instanceIds: options.instanceIds,
-          repo: options.repo,
-          timeoutMs: options.timeout * 1000,
-          harness: options.harness,
+        const run = await runEvaluation(config, {
           onProgress: progress.onProgress,
+          onWarning: (message) => process.stderr.write(`swerl: ${message}\n`),
+          signal: abort.signal,
+        }).catch((error: unknown) => {
+          // bad input named before any work: a usage error (exit 2)
+          if (error instanceof EvaluationInputError) throw new UsageError(error.message);
+          throw error;
         });
         progress.stop();
-        const r = run.report;
-        process.stdout.write(
-          `${r.resolved_instances}/${r.total_instances} resolved, ${r.unresolved_instances} unresolved, ${r.empty_patch_instances} empty, ${r.error_instances} errors\nreport: ${run.reportPath}\n`,
-        );
+        process.stdout.write(evaluationSummary(run));
       } finally {
+        process.off("SIGINT", onSigint);
         progress.stop();
-        await executor.close();
       }
     });
 }

@@ -3,6 +3,7 @@ import { registerAgentless } from "./agentless.js";
 import { registerCurate } from "./curate.js";
 import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
+import { registerImages } from "./images.js";
 import { registerMine } from "./mine.js";
 import { registerPipeline } from "./pipeline.js";
 import { registerReward } from "./reward.js";
@@ -19,6 +20,7 @@ export const commandRegistrars: ReadonlyArray<(program: Command) => void> = [
   registerCurate,
   registerDemo,
   registerEval,
+  registerImages,
   registerMine,
   registerPipeline,
   registerReward,

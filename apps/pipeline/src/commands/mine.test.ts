@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startGithubGraphqlServer } from "@swerl/data";
@@ -108,6 +110,46 @@ describe("swerl mine", () => {
       ]);
     } finally {
       await server.close();
+    }
+  }, 60_000);
+
+  it("exits 1 when GitHub refuses every repository (401 Bad credentials), counting the failures", async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(401, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({ message: "Bad credentials", documentation_url: "https://docs.github.com/graphql" }),
+      );
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const out = path.join(root, "mine-401");
+      const argv = [
+        "node",
+        "swerl",
+        "mine",
+        "--graphql-url",
+        `http://127.0.0.1:${port}`,
+        "--github-repos",
+        "acme/a,acme/b",
+      ];
+      const io = captureOutput();
+      const code = await main([...argv, "--repos", path.join(root, "world", "repos"), "--out", out]);
+      expect(code).toBe(1);
+      expect(io.out()).toContain("2 repositories failed on GitHub");
+      expect(io.err()).toMatch(/Bad credentials/);
+      expect(io.err()).toMatch(/swerl: every repository failed on GitHub \(2 of 2\)/);
+      expect(lines(path.join(out, "errors.jsonl")).map((l) => JSON.parse(l).repo)).toEqual([
+        "acme/a",
+        "acme/b",
+      ]);
+      // Nothing is checkpointed as done: the next run tries both again.
+      vi.restoreAllMocks();
+      const again = captureOutput();
+      expect(await main([...argv, "--repos", path.join(root, "world", "repos"), "--out", out])).toBe(1);
+      expect(again.out()).toContain("(0 done by an earlier run)");
+    } finally {
+      server.close();
     }
   }, 60_000);
 });

@@ -7,6 +7,7 @@ import {
   readSnapshotDirectory,
   type Shard,
 } from "@swerl/data";
+import { SwerlError } from "@swerl/schema";
 import type { Command } from "commander";
 import { z } from "zod";
 import { type Progress, startProgress } from "../progress.js";
@@ -35,6 +36,13 @@ function repositoryList(value: string): string[] {
     if (!/^[\w.-]+\/[\w.-]+$/.test(name)) throw new UsageError(`--github-repos: "${name}" is not owner/name`);
   }
   return names;
+}
+
+/** `swerl mine` mined nothing because every repository failed: exit 1, not a silent success. */
+export class MineFailedError extends SwerlError {
+  constructor(message: string) {
+    super("E_MINE_FAILED", message);
+  }
 }
 
 export function formatMineSummary(summary: MineSummary): string {
@@ -151,9 +159,13 @@ Examples:
         process.stdout.write(formatMineSummary(summary));
         if (githubFailures > 0) {
           process.stdout.write(
-            `${githubFailures} repositories failed on GitHub (recorded in errors.jsonl)\n`,
+            `${githubFailures} repositories failed on GitHub (recorded in errors.jsonl; the next run retries them)\n`,
           );
         }
+        if (summary.failedRepositories > 0 && summary.failedRepositories === summary.repositories)
+          throw new MineFailedError(
+            `every repository failed on GitHub (${summary.failedRepositories} of ${summary.repositories}), so nothing was mined; the causes are above and in ${summary.errorsFile} (check GITHUB_TOKEN and the repository names), then run the same command again`,
+          );
       } finally {
         progress?.stop();
       }

@@ -1,31 +1,62 @@
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { buildTasks } from "@swerl/data";
-import type { Command } from "commander";
+import { BuildTasksConfig, buildTasks, RepositoryEnvironment } from "@swerl/eval";
+import { type Command, Option } from "commander";
 import { z } from "zod";
+import { addConfigOptions } from "../cli/config-options.js";
 import { type Progress, startProgress } from "../progress.js";
-import { parseOptions } from "../usage-error.js";
+import { UsageError } from "../usage-error.js";
 
-const Options = z.object({
-  mined: z.string().min(1),
-  repos: z.string().min(1),
-  specs: z.string().min(1),
-  out: z.string().regex(/\.jsonl$/, "expected a .jsonl file"),
-  workers: z.coerce.number().int().positive().default(1),
-  timeout: z.coerce.number().positive().default(300),
-});
+async function readEnvironments(file: string): Promise<Record<string, RepositoryEnvironment>> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`--environments: cannot read ${file} as JSON: ${(error as Error).message}`);
+  }
+  const parsed = z.record(z.string(), RepositoryEnvironment).safeParse(json);
+  if (!parsed.success) {
+    throw new UsageError(
+      `--environments: ${file}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+  }
+  return parsed.data;
+}
 
 export function registerTasks(program: Command): void {
-  program
+  const command = program
     .command("tasks")
     .description(
-      "build SWE-bench-style tasks from mined PRs that change tests: run the tests before and after the fix to find FAIL_TO_PASS / PASS_TO_PASS",
+      "build SWE-bench-style tasks from mined PRs that change tests: run the tests before and after the fix to find FAIL_TO_PASS / PASS_TO_PASS (flaky ones drop the task)",
+    );
+  const flags = addConfigOptions(command, BuildTasksConfig, {
+    flags: {
+      minedFile: { name: "mined", placeholder: "<file>" },
+      reposDir: { name: "repos", placeholder: "<dir>" },
+      timeoutSeconds: { name: "timeout", placeholder: "<seconds>" },
+    },
+    required: ["minedFile"],
+    omit: {
+      specs: "a JSON file given with --specs <file> (the library also takes the object)",
+      outDir: "given with --out <file.jsonl> (its directory)",
+      fileName: "given with --out <file.jsonl> (its name)",
+      environments: "a JSON file given with --environments <file> (the library takes the object)",
+    },
+  });
+  command
+    .addOption(
+      new Option(
+        "--specs <file>",
+        "JSON object: repository -> test spec (testCommand, parser, ...) (required)",
+      ),
     )
-    .requiredOption("--mined <file>", "mined pull requests (MinedPullRequest JSONL or Parquet)")
-    .requiredOption("--repos <dir>", "directory of bare mirrors named owner__name.git")
-    .requiredOption("--specs <file>", "JSON object: repository -> test spec (testCommand, parser, ...)")
-    .requiredOption("--out <file>", "tasks file (.jsonl); drops go to <name>.dropped.jsonl beside it")
-    .option("--workers <n>", "pull requests processed at once", "1")
-    .option("--timeout <seconds>", "time limit of each test run", "300")
+    .addOption(
+      new Option(
+        "--out <file>",
+        "tasks file (.jsonl); drops go to <name>.dropped.jsonl beside it (required)",
+      ),
+    )
+    .addOption(new Option("--environments <file>", "JSON object: repository -> { interpreter, path, env }"))
     .addHelpText(
       "after",
       `
@@ -33,18 +64,22 @@ Examples:
   $ swerl tasks --mined runs/demo/mine/pull-requests.jsonl --repos runs/demo/world/repos \\
       --specs runs/demo/world/test-specs.json --out runs/demo/tasks.jsonl --workers 2`,
     )
-    .action(async (raw: unknown) => {
-      const options = parseOptions(Options, raw);
+    .action(async (raw: Record<string, unknown>) => {
+      const missing = ["specs", "out"].filter((name) => typeof raw[name] !== "string");
+      if (missing.length > 0) throw new UsageError(missing.map((name) => `--${name}: required`).join("; "));
+      const out = raw.out as string;
+      if (!out.endsWith(".jsonl")) throw new UsageError(`--out: expected a .jsonl file, got "${out}"`);
+      const config = flags.read(raw, {
+        specs: raw.specs as string,
+        outDir: path.dirname(out),
+        fileName: path.basename(out),
+        ...(typeof raw.environments === "string"
+          ? { environments: await readEnvironments(raw.environments) }
+          : {}),
+      });
       let progress: Progress | undefined;
       try {
-        const built = await buildTasks({
-          minedFile: options.mined,
-          reposDir: options.repos,
-          specs: options.specs,
-          outDir: path.dirname(options.out),
-          fileName: path.basename(options.out),
-          workers: options.workers,
-          timeoutMs: options.timeout * 1000,
+        const built = await buildTasks(config, {
           onProgress: (p) => {
             progress ??= startProgress({ label: "tasks", total: p.total, unit: "pull requests" });
             progress.tick(1, { built: p.built, dropped: p.dropped });

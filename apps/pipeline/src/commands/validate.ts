@@ -28,7 +28,7 @@ HF_HUB_OFFLINE=1 reads the cache only.
 
 Examples:
   $ swerl validate --kind swe-bench princeton-nlp/SWE-bench_Verified --split test
-  $ swerl validate --kind swe-bench packages/schema/fixtures/swe-bench/swe-bench_lite.dev.parquet
+  $ swerl validate --kind swe-bench data/swe-bench_verified.test.parquet
   $ swerl validate --kind prediction --all runs/demo/agentless/all_preds.jsonl`,
     )
     .action(async (inputs: string[], raw: Record<string, unknown>) => {

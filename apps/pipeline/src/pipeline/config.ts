@@ -27,24 +27,49 @@ export const presets: Record<RunConfig["preset"], PipelineConfigInput> = {
     runId: "demo",
     seed: 0,
     stages: {
-      // One unmodified file beside the changed ones keeps prompts near 550 tokens for the small model.
-      curate: { config: { relevantFiles: { maxRelevantFiles: 1 } } },
-      // Demo-world oracle responses are 160-180 tokens: sampling budgets leave room for all of them.
-      sft: { sft: { steps: 100, batchSize: 4, heldout: { every: 25, maxTokens: 224 } } },
+      // Curated contexts hold the changed files only (the source and its test file): no unmodified file of
+      // another module, which could be a held-out task's file after its fix, enters a training prompt.
+      curate: { config: { relevantFiles: { maxRelevantFiles: 0 } } },
+      // The SFT baseline is trained on other data than RL's reward signal (as the paper's): Agentless
+      // Mini's own prompts built from the training instances, localization (issue + file list -> the file)
+      // in two layouts and repair over the localized source file alone, never the RL instances' oracle
+      // responses. GRPO then trains on the RL instances (source and test file in context, reward over both).
+      sft: {
+        agentlessExamples: { views: 2, maxFiles: 3 },
+        sft: {
+          steps: 300,
+          batchSize: 4,
+          oracleResponses: false,
+          checkpointEvery: 50,
+          heldout: { every: 100, maxTokens: 192 },
+        },
+      },
       // A tenth of the trainer's default learning rate: at 1e-3 GRPO drifted (KL 0.2) and lost every
       // held-out answer SFT had made valid; at 1e-4 it stayed within one instance of SFT's (KL 0.02).
       grpo: {
         grpo: {
-          steps: 12,
-          grpo: { constantNormalizer: 224, optimizer: { learningRate: 1e-4 } },
-          sampling: { maxTokens: 224 },
-          heldout: { every: 6, maxTokens: 224 },
+          steps: 8,
+          grpo: { optimizer: { learningRate: 1e-4 } },
+          heldout: { every: 4, maxTokens: 192 },
         },
       },
-      // The small policy is trained on repair only and cannot localize: the demo gives Agentless Mini the
-      // gold patch's files (oracle localization, labelled as such in the report) so its repairs, tests and
-      // selection run on the trained policy's candidates. `localization: "policy"` is the Agentless setting.
-      agentless: { localization: "oracle", samples: 2, tests: 1, maxTokens: 224 },
+      // Real Agentless localization: the policy names the files from the issue and the repository's file
+      // list (SFT taught it that prompt); the report labels the mode. Two repairs and one test per
+      // instance, sampled in one request each; the demo keeps Agentless's selection order and the strict
+      // parser it was measured with (the library defaults are the paper's).
+      agentless: {
+        localization: "policy",
+        numSamples: 2,
+        numTests: 1,
+        maxFiles: 3,
+        maxTokens: 192,
+        samplesPerRequest: 2,
+        selection: "agentless",
+        parse: "strict",
+      },
+      // the demo world's tests take well under a second: two at once, short limits
+      tasks: { workers: 2, timeoutSeconds: 120 },
+      eval: { workers: 2, timeoutSeconds: 300 },
     },
   },
   // The paper's settings, for a cluster: real GitHub sources (list the repositories in
@@ -57,7 +82,7 @@ export const presets: Record<RunConfig["preset"], PipelineConfigInput> = {
     stages: {
       mine: { source: "graphql", graphqlUrl: "https://api.github.com" },
       grpo: { engine: "verl" },
-      agentless: { policy: "openai:http://127.0.0.1:8001", samples: 500, tests: 500 },
+      agentless: { policy: "openai:http://127.0.0.1:8001", numSamples: 500, numTests: 30 },
     },
   },
 };

@@ -62,7 +62,7 @@ function trailingMean(values: ReadonlyArray<number | undefined>): number | null 
 }
 
 /** Adds a dashed line of `field` (a trailing mean) over a layered line chart. */
-function withTrend(spec: TopLevelSpec, field: string): TopLevelSpec {
+function withTrend(spec: TopLevelSpec, field: string, title = "reward"): TopLevelSpec {
   const layered = spec as TopLevelSpec & { layer: unknown[] };
   return {
     ...layered,
@@ -72,7 +72,7 @@ function withTrend(spec: TopLevelSpec, field: string): TopLevelSpec {
         mark: { type: "line", strokeDash: [6, 3], color: "#d62728" },
         encoding: {
           x: { field: "step", type: "quantitative" },
-          y: { field, type: "quantitative", title: "reward" },
+          y: { field, type: "quantitative", title },
         },
       },
     ],
@@ -88,14 +88,13 @@ export interface RenderedChart {
 /** The report's charts, for whichever data the run produced. */
 export async function renderCharts(data: ReportData): Promise<RenderedChart[]> {
   const charts: Array<{ id: string; title: string; spec: TopLevelSpec }> = [];
-  const rows = [...data.training.sft, ...data.training.grpo].map((r) => ({ ...r }));
   const grpo = data.training.grpo.map((r, i, all) => ({
     ...r,
     rewardLow: (r.rewardMean ?? 0) - (r.rewardStd ?? 0),
     rewardHigh: (r.rewardMean ?? 0) + (r.rewardStd ?? 0),
     rewardTrend: trailingMean(all.slice(Math.max(0, i - TREND_WINDOW + 1), i + 1).map((x) => x.rewardMean)),
   }));
-  const has = (key: keyof (typeof rows)[number], list: ReadonlyArray<Record<string, unknown>> = rows) =>
+  const has = (key: string, list: ReadonlyArray<Record<string, unknown>>) =>
     list.some((r) => typeof r[key] === "number");
   if (grpo.length && has("rewardMean", grpo)) {
     charts.push({
@@ -128,28 +127,35 @@ export async function renderCharts(data: ReportData): Promise<RenderedChart[]> {
       spec: lineChart("Held-out format errors", heldout as never, "formatErrorRate", "rate"),
     });
   }
-  if (has("formatErrorRate")) {
+  // GRPO's curves on GRPO's own step axis, each with its trailing-mean trend; SFT's loss on SFT's.
+  const grpoCurve = (
+    id: string,
+    title: string,
+    key: "formatErrorRate" | "kl" | "responseLengthMean" | "loss",
+    yTitle: string,
+  ) => {
+    if (!has(key, grpo)) return;
+    const trend = `${key}Trend`;
+    const withTrendRows = grpo.map((r, i) => ({
+      ...r,
+      [trend]: trailingMean(grpo.slice(Math.max(0, i - TREND_WINDOW + 1), i + 1).map((x) => x[key])),
+    }));
     charts.push({
-      id: "format",
-      title: "Format-error rate",
-      spec: lineChart("Format errors", rows as never, "formatErrorRate", "rate"),
+      id,
+      title: `GRPO ${title} per step (dashed: mean of the last ${TREND_WINDOW} steps)`,
+      spec: withTrend(lineChart(`GRPO ${title}`, withTrendRows as never, key, yTitle), trend, yTitle),
     });
-  }
-  if (has("kl"))
+  };
+  grpoCurve("format", "format-error rate", "formatErrorRate", "rate");
+  grpoCurve("kl", "KL to the SFT policy", "kl", "KL");
+  grpoCurve("length", "response length", "responseLengthMean", "tokens");
+  grpoCurve("grpo-loss", "loss", "loss", "loss");
+  if (data.training.sft.length)
     charts.push({
-      id: "kl",
-      title: "KL to the reference policy",
-      spec: lineChart("KL", rows as never, "kl", "KL"),
+      id: "loss",
+      title: "SFT loss per step (mean negative log-likelihood per response token)",
+      spec: lineChart("SFT loss", data.training.sft as never, "loss", "loss"),
     });
-  if (has("responseLengthMean")) {
-    charts.push({
-      id: "length",
-      title: "Response length",
-      spec: lineChart("Response length", rows as never, "responseLengthMean", "tokens"),
-    });
-  }
-  if (rows.length)
-    charts.push({ id: "loss", title: "Loss", spec: lineChart("Loss", rows as never, "loss", "loss") });
   if (data.funnel?.length) {
     charts.push({
       id: "funnel",

@@ -13,7 +13,8 @@ import { z } from "zod";
 import type { PipelineConfig } from "../pipeline/config.js";
 import { readManifest } from "../pipeline/manifest.js";
 import type { Stage } from "../pipeline/stage.js";
-import type { ReportData } from "./report-data.js";
+import { checkHeldoutLeakage } from "./leakage.js";
+import type { PhaseRow, ReportData } from "./report-data.js";
 
 /** Files upstream stages leave for the report, relative to `runs/<run-id>/`. */
 export const reportInputs = {
@@ -110,6 +111,26 @@ export async function collectReportData(
         .sort((a, b) => a.repo.localeCompare(b.repo)),
     };
   }
+  const heldout = [
+    ...(await readRows(join(runDir, reportInputs.sftHeldout), HeldoutRow)),
+    ...(await readRows(join(runDir, reportInputs.grpoHeldout), HeldoutRow)),
+  ];
+  const sftRows = heldout.filter((r) => r.phase === "sft");
+  const grpoRows = heldout.filter((r) => r.phase === "grpo");
+  const base = sftRows.find((r) => r.step === 0) ?? grpoRows.find((r) => r.step === 0);
+  const afterSft = sftRows.length > 1 ? sftRows.at(-1) : undefined;
+  const afterGrpo = grpoRows.length > 1 ? grpoRows.at(-1) : undefined;
+  const localizedBy = stageRows.find((s) => s.name === "agentless")?.summary?.localizedBy;
+  const localization = localizedBy === "policy" || localizedBy === "oracle" ? localizedBy : null;
+  const phaseRow = (phase: PhaseRow["phase"], row: (typeof heldout)[number] | undefined): PhaseRow => ({
+    phase,
+    heldoutReward: row?.rewardMean ?? null,
+    formatAccuracy: row ? 1 - row.formatErrorRate : null,
+    heldoutInstances: row?.instances ?? null,
+    // Agentless Mini and the harness run on the final policy only.
+    resolvedInstances: phase === "grpo" ? (evaluation?.report.resolved_instances ?? null) : null,
+    totalTasks: phase === "grpo" ? (evaluation?.report.total_instances ?? null) : null,
+  });
   return {
     runId: config.runId,
     generatedAt: new Date().toISOString(),
@@ -119,12 +140,23 @@ export async function collectReportData(
     training: {
       sft: await readMetrics(join(runDir, reportInputs.sftMetrics)),
       grpo: await readMetrics(join(runDir, reportInputs.grpoMetrics)),
-      heldout: [
-        ...(await readRows(join(runDir, reportInputs.sftHeldout), HeldoutRow)),
-        ...(await readRows(join(runDir, reportInputs.grpoHeldout), HeldoutRow)),
-      ],
+      heldout,
     },
     evaluation,
     localization: await readJsonIfPresent(join(runDir, reportInputs.localization), LocalizationFile),
+    headline: {
+      heldout_reward_base: base?.rewardMean ?? null,
+      heldout_reward_after_sft: afterSft?.rewardMean ?? null,
+      heldout_reward_after_grpo: afterGrpo?.rewardMean ?? null,
+      resolved_instances: evaluation?.report.resolved_instances ?? null,
+      total_instances: evaluation?.report.total_instances ?? null,
+      localization,
+    },
+    phases: [phaseRow("base", base), phaseRow("sft", afterSft), phaseRow("grpo", afterGrpo)],
+    leakage:
+      existsSync(join(runDir, "tasks", "tasks.jsonl")) &&
+      existsSync(join(runDir, "mine", "pull-requests.jsonl"))
+        ? await checkHeldoutLeakage(runDir)
+        : null,
   };
 }

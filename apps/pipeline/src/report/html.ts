@@ -13,26 +13,55 @@ function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
 }
 
-function table(head: string[], rows: Array<Array<string | number>>): string {
+/** Markup already escaped, for a table cell. */
+interface Html {
+  html: string;
+}
+
+function table(head: string[], rows: Array<Array<string | number | Html>>): string {
+  const cell = (c: string | number | Html) => (typeof c === "object" ? c.html : escapeHtml(String(c)));
   return `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(String(c))}</td>`).join("")}</tr>`)
+    .map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join("")}</tr>`)
     .join("")}</tbody></table>`;
 }
 
-/** A stage's summary as `key=value` pairs (numbers rounded, nested objects flattened one level). */
-function summaryText(summary: Record<string, unknown> | null): string {
+/** `heldoutRewardAfter` -> "held-out reward after"; `goldResolved` -> "gold resolved". */
+function label(key: string): string {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/_/g, " ")
+    .toLowerCase()
+    .replace(/\bheldout\b/g, "held-out");
+}
+
+function formatValue(value: unknown): string | null {
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toFixed(3);
+  if (typeof value === "string" || typeof value === "boolean") return String(value);
+  if (value === null) return "—";
+  return null;
+}
+
+/** A stage's summary as labelled values, one per line (nested objects one level down, under their label). */
+function summaryHtml(summary: Record<string, unknown> | null): string {
   if (!summary) return "";
-  const parts: string[] = [];
-  const show = (key: string, value: unknown) => {
-    if (typeof value === "number") parts.push(`${key}=${Number.isInteger(value) ? value : value.toFixed(3)}`);
-    else if (typeof value === "string" || typeof value === "boolean") parts.push(`${key}=${value}`);
-  };
+  const items: string[] = [];
+  const item = (key: string, value: string) =>
+    items.push(`<li><span class="k">${escapeHtml(label(key))}</span> ${escapeHtml(value)}</li>`);
   for (const [key, value] of Object.entries(summary)) {
     if (value && typeof value === "object" && !Array.isArray(value)) {
-      for (const [k, v] of Object.entries(value)) show(`${key}.${k}`, v);
-    } else show(key, value);
+      const parts = Object.entries(value)
+        .map(([k, v]) => {
+          const shown = formatValue(v);
+          return shown === null ? null : `${label(k)} ${shown}`;
+        })
+        .filter((x): x is string => x !== null);
+      if (parts.length) item(key, parts.join(", "));
+    } else {
+      const shown = formatValue(value);
+      if (shown !== null) item(key, shown);
+    }
   }
-  return parts.join(" ");
+  return `<ul class="numbers">${items.join("")}</ul>`;
 }
 
 function section(title: string, body: string): string {
@@ -51,6 +80,7 @@ section{background:#fff;border-radius:8px;padding:16px 24px;margin:20px 0;box-sh
 h2{font-size:18px;margin:0 0 12px}table{border-collapse:collapse;width:100%;margin:8px 0}
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e4e7ec}th{background:#f0f2f5;font-weight:600}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.chart{flex:1 1 420px;margin:0}.big{font-size:32px;font-weight:700}
+.numbers{list-style:none;margin:0;padding:0;font-size:13px}.numbers .k{color:#5a6478}
 .missing{color:#8a94a6;font-style:italic}.note{background:#fff6e0;border-left:4px solid #e0a800;padding:8px 12px}pre{background:#f0f2f5;padding:12px;overflow:auto;font-size:12px}
 `;
 
@@ -77,7 +107,7 @@ export function renderReportHtml(data: ReportData, charts: readonly RenderedChar
       s.status,
       s.seconds === null ? "" : s.seconds.toFixed(1),
       s.description,
-      summaryText(s.summary),
+      { html: summaryHtml(s.summary) },
     ]),
   );
   const funnel = data.funnel?.length
@@ -95,11 +125,35 @@ export function renderReportHtml(data: ReportData, charts: readonly RenderedChar
           "format",
           "kl",
           "length",
+          "grpo-loss",
           "loss",
         ]
           .map(chart)
           .join("")}</div>`
       : missing("No training metrics in this run.");
+  const num = (x: number | null) => (x === null ? "—" : x.toFixed(3));
+  const phaseNames = { base: "base (before SFT)", sft: "after SFT", grpo: "after GRPO" } as const;
+  const phases = data.phases.some((p) => p.heldoutReward !== null)
+    ? `${table(
+        ["policy", "held-out reward", "format accuracy", "held-out instances", "tasks resolved"],
+        data.phases.map((p) => [
+          phaseNames[p.phase],
+          num(p.heldoutReward),
+          p.formatAccuracy === null ? "—" : pct(p.formatAccuracy),
+          p.heldoutInstances ?? "—",
+          p.resolvedInstances === null ? "not run" : `${p.resolvedInstances} / ${p.totalTasks}`,
+        ]),
+      )}<p>Greedy answers on the same held-out RL instances for every policy. Agentless Mini and the harness run the final policy only (localization: ${escapeHtml(data.headline.localization ?? "not run")}).</p>`
+    : missing("No held-out evaluation in this run.");
+  const leak = data.leakage;
+  const leakage = leak
+    ? leak.leaks.length
+      ? `<p class="note"><strong>${leak.leaks.length} leaks:</strong> held-out tasks found in training data.</p>${table(
+          ["task", "what", "training file", "path"],
+          leak.leaks.map((l) => [l.task, l.what, l.file, l.path ?? ""]),
+        )}`
+      : `<p>None of the ${leak.tasks} held-out tasks' ids, issue texts, fix and test patches or ${leak.postFixFiles} post-fix files occurs in the training data (${leak.trainingFiles.map(escapeHtml).join(", ")}).</p>`
+    : missing("No held-out tasks in this run yet.");
   const oracle = data.stages.find((s) => s.name === "agentless")?.summary?.localizedBy === "oracle";
   const oracleNote = oracle
     ? `<p class="note"><strong>Oracle localization:</strong> Agentless Mini was given the gold patch's files instead of the policy's choice (SWE-bench's oracle retrieval setting), so repair and selection are measured on their own. These are not Agentless results.</p>`
@@ -132,9 +186,11 @@ export function renderReportHtml(data: ReportData, charts: readonly RenderedChar
 <body><header><h1>swerl run “${escapeHtml(data.runId)}”</h1><p>generated ${escapeHtml(data.generatedAt)}</p></header><main>
 ${section("Stages", stages)}
 ${section("Data funnel", funnel)}
+${section("Base vs SFT vs GRPO", phases)}
 ${section("Training", training)}
 ${section("Evaluation", evaluation)}
 ${section("Localization", localization)}
+${section("Held-out leakage check", leakage)}
 ${section("Configuration", `<pre>${escapeHtml(JSON.stringify(data.config, null, 2))}</pre>`)}
 </main></body></html>
 `;

@@ -93,7 +93,33 @@ describe("run report", () => {
       ["grpo", 0],
       ["grpo", 3],
     ]);
-    for (const id of ["heldout", "heldout-format", "reward", "format", "kl", "length", "loss", "funnel"]) {
+    // The phase table and the flat headline read the same held-out rows: base, end of SFT, end of GRPO.
+    expect(data.phases.map((p) => [p.phase, p.heldoutReward, p.formatAccuracy, p.resolvedInstances])).toEqual(
+      [
+        ["base", -1, 0, null],
+        ["sft", 0.1, 0.75, null],
+        ["grpo", 0.2, 1, 1],
+      ],
+    );
+    expect(data.headline).toMatchObject({
+      heldout_reward_base: -1,
+      heldout_reward_after_sft: 0.1,
+      heldout_reward_after_grpo: 0.2,
+      resolved_instances: 1,
+      total_instances: 3,
+    });
+    expect(html).toContain("<td>after GRPO</td><td>0.200</td><td>100.0%</td><td>4</td><td>1 / 3</td>");
+    // GRPO's own curves (reward, format, KL, length, loss), no SFT loss in this run.
+    for (const id of [
+      "heldout",
+      "heldout-format",
+      "reward",
+      "format",
+      "kl",
+      "length",
+      "grpo-loss",
+      "funnel",
+    ]) {
       expect(html).toMatch(new RegExp(`data-chart="${id}"><figcaption>[^<]+</figcaption><svg`));
     }
     expect(html).toContain("33.3% resolved");

@@ -1,5 +1,5 @@
-import { pythonParser } from "@swerl/eval";
 import type { Node } from "web-tree-sitter";
+import { pythonParser } from "../python/python-parser.js";
 
 /** What the relevant-file ranker reads from a Python module. */
 export interface PythonOutline {

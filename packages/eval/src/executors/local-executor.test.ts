@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecutorError } from "./errors.js";
-import { commandEnvironment, LocalExecutor } from "./local-executor.js";
+import { commandEnvironment, LocalExecutor, pruneStaleWorkDirs } from "./local-executor.js";
 
 const git = (cwd: string, ...args: string[]): string =>
   execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], {
@@ -54,7 +54,7 @@ async function stillRunning(pid: number): Promise<boolean> {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("LocalExecutor", () => {
-  it("checks out the base commit in its own worktree and removes it on dispose", async () => {
+  it("checks out the base commit in its own repository and removes it on dispose", async () => {
     const executor = new LocalExecutor({ reposDir, workDir: path.join(root, "work-a") });
     const a = await executor.prepare({ repo: "acme/widget", baseCommit: firstCommit });
     const b = await executor.prepare({ repo: "acme/widget", baseCommit: secondCommit });
@@ -68,8 +68,7 @@ describe("LocalExecutor", () => {
     await a.dispose();
     expect(existsSync(a.dir)).toBe(false);
     const worktrees = git(root, "--git-dir", path.join(reposDir, "acme__widget.git"), "worktree", "list");
-    expect(worktrees).not.toContain(a.dir);
-    expect(worktrees).toContain(b.dir);
+    expect(worktrees).not.toContain(b.dir); // the user's mirror is not touched
     await executor.close();
     expect(existsSync(b.dir)).toBe(false);
   });
@@ -174,6 +173,70 @@ describe("LocalExecutor", () => {
     await executor.close();
   });
 
+  it("holds no answer key: only the base commit and its ancestors, no refs, remote, reflog", async () => {
+    const executor = new LocalExecutor({ reposDir });
+    const ws = await executor.prepare({ repo: "acme/widget", baseCommit: firstCommit });
+    const probe = await ws.run({
+      command:
+        "git log --all --reflog --format=%H; git remote; git for-each-ref; ls .git/FETCH_HEAD 2>&1; git cat-file -t " +
+        secondCommit,
+      timeoutMs: 10_000,
+    });
+    expect(probe.log).toContain(`${firstCommit}\n`);
+    expect(probe.log).not.toMatch(new RegExp(`${secondCommit}\\n`));
+    expect(probe.log).toContain("No such file");
+    expect(probe.log).toMatch(/could not get object info|Not a valid object name/);
+    await executor.close();
+  });
+
+  it("gives commands a scrubbed environment: no tokens of the user", async () => {
+    process.env.GITHUB_TOKEN = "ghp_secret_of_the_user";
+    process.env.OPENAI_API_KEY = "sk-secret";
+    try {
+      const executor = new LocalExecutor({ reposDir });
+      const ws = await executor.prepare({ repo: "acme/widget", baseCommit: firstCommit });
+      const env = await ws.run({ command: "env", timeoutMs: 10_000 });
+      await executor.close();
+      expect(env.log).not.toContain("secret");
+      expect(env.log).toMatch(/^PATH=/m);
+    } finally {
+      delete process.env.GITHUB_TOKEN;
+      delete process.env.OPENAI_API_KEY;
+    }
+  });
+
+  it("makes python and python3 resolve to the repository's interpreter, even through env", async () => {
+    const python = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], {
+      encoding: "utf8",
+    }).trim();
+    const executor = new LocalExecutor({
+      reposDir,
+      environments: { "acme/widget": { interpreter: python } },
+    });
+    const ws = await executor.prepare({ repo: "acme/widget", baseCommit: firstCommit });
+    await ws.writeFile("which.py", "#!/usr/bin/env python\nimport sys\nprint(sys.executable)\n");
+    const ran = await ws.run({
+      command: 'chmod +x which.py && ./which.py && readlink -f "$(command -v python3)"',
+      timeoutMs: 10_000,
+    });
+    await executor.close();
+    const [viaEnv, viaPath] = ran.log.trim().split("\n");
+    expect(viaEnv).toMatch(/\/\.bin-[0-9a-f]{12}\/python$/);
+    expect(viaPath).toBe(execFileSync("readlink", ["-f", python], { encoding: "utf8" }).trim());
+  });
+
+  it("removes work directories of dead runs", async () => {
+    const parent = path.join(root, "tmp-parent");
+    const stale = path.join(parent, "swerl-eval-stale");
+    const live = path.join(parent, "swerl-eval-live");
+    mkdirSync(stale, { recursive: true });
+    mkdirSync(live, { recursive: true });
+    writeFileSync(path.join(stale, ".swerl-owner"), "999999999\n");
+    writeFileSync(path.join(live, ".swerl-owner"), `${process.pid}\n`);
+    expect(await pruneStaleWorkDirs(parent)).toEqual([stale]);
+    expect(existsSync(live)).toBe(true);
+  });
+
   it("refuses to write outside the workspace", async () => {
     const executor = new LocalExecutor({ reposDir });
     const ws = await executor.prepare({ repo: "acme/widget", baseCommit: firstCommit });
@@ -183,14 +246,16 @@ describe("LocalExecutor", () => {
 });
 
 describe("commandEnvironment", () => {
-  it("puts the interpreter directory and paths before the inherited PATH, command variables last", () => {
+  it("keeps allow-listed host variables, puts the interpreter shim and paths first, command variables last", () => {
     const env = commandEnvironment(
-      { PATH: "/usr/bin", A: "inherited", B: "inherited" },
+      { PATH: "/usr/bin", HOME: "/home/u", HF_TOKEN: "hf_x", A: "inherited", B: "inherited" },
       { interpreter: "/venv/bin/python", path: ["/tools"], env: { A: "repo" } },
       { B: "command" },
+      "/shims/.bin-x",
     );
-    expect(env).toMatchObject({
-      PATH: "/venv/bin:/tools:/usr/bin",
+    expect(env).toEqual({
+      PATH: "/shims/.bin-x:/tools:/usr/bin",
+      HOME: "/home/u",
       A: "repo",
       B: "command",
       SWERL_INTERPRETER: "/venv/bin/python",

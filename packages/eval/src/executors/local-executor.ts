@@ -1,10 +1,10 @@
-import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import type { z } from "zod";
+import { answerKeyFreeCheckout, git } from "./checkout.js";
 import { ExecutorError } from "./errors.js";
 import {
   type Executor,
@@ -17,8 +17,6 @@ import {
 } from "./executor.js";
 import { ConcurrencyLimiter } from "./limiter.js";
 import { runInProcessGroup } from "./process-group.js";
-
-const execFileAsync = promisify(execFile);
 
 export interface LocalExecutorOptions {
   /** Directory holding bare mirrors named `owner__name.git`. */
@@ -33,29 +31,26 @@ export interface LocalExecutorOptions {
   keepWorkspaces?: boolean;
 }
 
-async function git(args: string[], context: string): Promise<string> {
-  try {
-    const { stdout } = await execFileAsync("git", args, { maxBuffer: 64 * 1024 * 1024 });
-    return stdout;
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new ExecutorError(`${context}: git ${args.join(" ")} failed${stderr ? `: ${stderr}` : ""}`, {
-      cause: error,
-    });
-  }
-}
+/** Host variables an evaluated command may see; everything else (tokens, keys, proxies) is dropped. */
+export const ALLOWED_HOST_VARIABLES: readonly string[] = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"];
 
-/** The environment a command sees: inherited, then the repository's, then the command's own. */
+/**
+ * The environment a command sees: the allow-listed host variables ({@link ALLOWED_HOST_VARIABLES}), then
+ * the repository's, then the command's own. With an interpreter, `shimDir` (holding `python` and
+ * `python3` links to it) goes first on PATH, so `#!/usr/bin/env python` finds it too.
+ */
 export function commandEnvironment(
   inherited: NodeJS.ProcessEnv,
   repository: RepositoryEnvironment | undefined,
   extra: Record<string, string> | undefined,
+  shimDir?: string,
 ): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...inherited };
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of ALLOWED_HOST_VARIABLES) if (inherited[key] !== undefined) env[key] = inherited[key];
   if (repository) {
     const front = [...repository.path];
     if (repository.interpreter) {
-      front.unshift(path.dirname(repository.interpreter));
+      front.unshift(shimDir ?? path.dirname(repository.interpreter));
       env.SWERL_INTERPRETER = repository.interpreter;
     }
     if (front.length > 0) env.PATH = [...front, inherited.PATH ?? ""].filter(Boolean).join(path.delimiter);
@@ -65,9 +60,42 @@ export function commandEnvironment(
   return env;
 }
 
+const OWNER_FILE = ".swerl-owner";
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Removes `swerl-eval-*` work directories under `parent` whose owning process is gone; returns them. */
+export async function pruneStaleWorkDirs(parent: string = tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = await readdir(parent);
+  } catch {
+    return removed;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith("swerl-eval-")) continue;
+    const dir = path.join(parent, entry);
+    const owner = Number((await readFile(path.join(dir, OWNER_FILE), "utf8").catch(() => "")).trim());
+    if (!owner || isAlive(owner)) continue;
+    await rm(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  return removed;
+}
+
 /**
- * Runs evaluations on this machine: each workspace is a detached git worktree of a local bare mirror at
- * the base commit; commands run in their own process group with a time limit.
+ * Runs evaluations on this machine: each workspace is a fresh repository holding the base commit and its
+ * ancestors only (fetched from a local bare mirror: no later commits, refs, remote or reflog), and
+ * commands run in their own process group with a time limit and a scrubbed environment. Patches run
+ * on the host with this user's rights: use DockerExecutor to isolate untrusted ones.
  */
 export class LocalExecutor implements Executor {
   readonly #reposDir: string;
@@ -76,7 +104,8 @@ export class LocalExecutor implements Executor {
   readonly #environments: Record<string, RepositoryEnvironment>;
   readonly #limiter: ConcurrencyLimiter;
   readonly #keep: boolean;
-  readonly #mirrorLocks = new Map<string, Promise<unknown>>();
+  readonly #pruned = new Map<string, Promise<unknown>>();
+  readonly #shims = new Map<string, Promise<string>>();
   readonly #open = new Set<Workspace>();
   #counter = 0;
 
@@ -99,21 +128,51 @@ export class LocalExecutor implements Executor {
   }
 
   #workRoot(): Promise<string> {
-    this.#workDir ??= this.#workDirOption
-      ? mkdir(this.#workDirOption, { recursive: true }).then(() => this.#workDirOption as string)
-      : mkdtemp(path.join(tmpdir(), "swerl-eval-"));
+    this.#workDir ??= (async () => {
+      if (this.#workDirOption) {
+        await mkdir(this.#workDirOption, { recursive: true });
+        return this.#workDirOption;
+      }
+      await pruneStaleWorkDirs();
+      const dir = await mkdtemp(path.join(tmpdir(), "swerl-eval-"));
+      await writeFile(path.join(dir, OWNER_FILE), `${process.pid}\n`);
+      return dir;
+    })();
     return this.#workDir;
   }
 
-  /** git worktree bookkeeping lives in the mirror; one change at a time per mirror. */
-  #withMirror<T>(mirror: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.#mirrorLocks.get(mirror) ?? Promise.resolve();
-    const next = previous.then(task, task);
-    this.#mirrorLocks.set(
-      mirror,
-      next.catch(() => undefined),
-    );
-    return next;
+  /** Worktree entries older swerl versions left in the user's mirror (their directories gone) are pruned once. */
+  #pruneMirror(mirror: string): Promise<unknown> {
+    let pruned = this.#pruned.get(mirror);
+    if (!pruned) {
+      pruned = git(["--git-dir", mirror, "worktree", "prune"], `pruning stale worktrees of ${mirror}`).catch(
+        () => undefined,
+      );
+      this.#pruned.set(mirror, pruned);
+    }
+    return pruned;
+  }
+
+  /** A directory holding `python` and `python3` links to the interpreter, made once per interpreter. */
+  #shimDir(interpreter: string): Promise<string> {
+    let shim = this.#shims.get(interpreter);
+    if (!shim) {
+      shim = (async () => {
+        const root = await this.#workRoot();
+        const dir = path.join(
+          root,
+          `.bin-${createHash("sha256").update(interpreter).digest("hex").slice(0, 12)}`,
+        );
+        await mkdir(dir, { recursive: true });
+        for (const name of ["python", "python3"]) {
+          await rm(path.join(dir, name), { force: true });
+          await symlink(interpreter, path.join(dir, name));
+        }
+        return dir;
+      })();
+      this.#shims.set(interpreter, shim);
+    }
+    return shim;
   }
 
   async prepare(input: WorkspaceRequest): Promise<Workspace> {
@@ -125,25 +184,13 @@ export class LocalExecutor implements Executor {
       );
     }
     const root = await this.#workRoot();
+    await this.#pruneMirror(mirror);
     this.#counter += 1;
     const label = (request.label ?? request.baseCommit.slice(0, 12)).replace(/[^\w.-]+/g, "_");
     const dir = path.join(root, `${label}-${process.pid}-${this.#counter}`);
-    const context = `checking out ${request.repo} at ${request.baseCommit}`;
-    await this.#withMirror(mirror, async () => {
-      await git(
-        ["--git-dir", mirror, "rev-parse", "--verify", "--quiet", `${request.baseCommit}^{commit}`],
-        context,
-      ).catch((error: unknown) => {
-        throw new ExecutorError(`${context}: commit ${request.baseCommit} is not in ${mirror}`, {
-          cause: error,
-        });
-      });
-      await git(
-        ["--git-dir", mirror, "worktree", "add", "--detach", "--force", dir, request.baseCommit],
-        context,
-      );
-    });
+    await answerKeyFreeCheckout(mirror, request.baseCommit, dir);
     const environment = this.#environments[request.repo];
+    const shimDir = environment?.interpreter ? await this.#shimDir(environment.interpreter) : undefined;
     const limiter = this.#limiter;
     let disposed = false;
     const workspace: Workspace = {
@@ -157,7 +204,7 @@ export class LocalExecutor implements Executor {
           runInProcessGroup({
             command: run.command,
             cwd: dir,
-            env: commandEnvironment(process.env, environment, run.env),
+            env: commandEnvironment(process.env, environment, run.env, shimDir),
             timeoutMs: run.timeoutMs,
             stdin: run.stdin,
           }),
@@ -176,10 +223,7 @@ export class LocalExecutor implements Executor {
         disposed = true;
         this.#open.delete(workspace);
         if (this.#keep) return;
-        await this.#withMirror(mirror, async () => {
-          await rm(dir, { recursive: true, force: true });
-          await git(["--git-dir", mirror, "worktree", "prune"], `removing ${dir}`);
-        });
+        await rm(dir, { recursive: true, force: true });
       },
     };
     this.#open.add(workspace);

@@ -1,12 +1,43 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { EvaluationReport, InstanceReport } from "@swerl/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Executor } from "../executors/executor.js";
 import { LocalExecutor } from "../executors/local-executor.js";
 import { registerRepositorySpec } from "../specs/test-spec.js";
 import { type EvaluationProgress, runEvaluation } from "./run-evaluation.js";
+
+/** The evaluation with the executor of the test, logs and report under one directory. */
+function evaluate(options: {
+  dataset: string;
+  predictions: string;
+  runId: string;
+  outDir: string;
+  executor: Executor;
+  workers?: number;
+  instanceIds?: string[];
+  repo?: string;
+  timeoutMs?: number;
+  harness?: "v4.0.4" | "v5.0.2";
+  repeat?: number;
+  onProgress?: (p: EvaluationProgress) => void;
+  onWarning?: (message: string) => void;
+}) {
+  const { dataset, predictions, outDir, executor, timeoutMs, onProgress, onWarning, ...rest } = options;
+  return runEvaluation(
+    {
+      datasetName: dataset,
+      predictionsPath: predictions,
+      logDir: outDir,
+      reportDir: outDir,
+      ...(timeoutMs ? { timeoutSeconds: timeoutMs / 1000 } : {}),
+      ...rest,
+    },
+    { executor, onProgress, onWarning },
+  );
+}
 
 let root: string;
 let reposDir: string;
@@ -148,7 +179,7 @@ describe("runEvaluation with the local executor", () => {
     });
     const executor = new LocalExecutor({ reposDir, concurrency: 2 });
     const progress: EvaluationProgress[] = [];
-    const run = await runEvaluation({
+    const run = await evaluate({
       dataset: datasetFile,
       predictions,
       runId: "r1",
@@ -194,7 +225,7 @@ describe("runEvaluation with the local executor", () => {
     // resumable: the finished instances are not run again
     const before = statSync(path.join(dir, "demo__calc-1", "run_instance.log")).mtimeMs;
     const again = new LocalExecutor({ reposDir });
-    const resumed = await runEvaluation({
+    const resumed = await evaluate({
       dataset: datasetFile,
       predictions,
       runId: "r1",
@@ -216,13 +247,12 @@ describe("runEvaluation with the local executor", () => {
         "diff --git a/README b/README\nnew file mode 100644\n--- /dev/null\n+++ b/README\n@@ -0,0 +1 @@\n+docs\n",
     });
     const executor = new LocalExecutor({ reposDir });
-    const run = await runEvaluation({
+    const run = await evaluate({
       dataset: datasetFile,
       predictions,
       runId: "r2",
       outDir: path.join(root, "out"),
       executor,
-      repo: undefined,
       timeoutMs: 20_000,
     });
     await executor.close();
@@ -239,7 +269,7 @@ describe("runEvaluation with the local executor", () => {
 
   it("evaluates the gold and empty predictions by name", async () => {
     const executor = new LocalExecutor({ reposDir });
-    const gold = await runEvaluation({
+    const gold = await evaluate({
       dataset: datasetFile,
       predictions: "gold",
       runId: "g",
@@ -248,7 +278,7 @@ describe("runEvaluation with the local executor", () => {
       repo: "demo/calc",
       instanceIds: ["demo__calc-1"],
     });
-    const empty = await runEvaluation({
+    const empty = await evaluate({
       dataset: datasetFile,
       predictions: "empty",
       runId: "e",
@@ -261,7 +291,7 @@ describe("runEvaluation with the local executor", () => {
     expect(empty.report.resolved_instances).toBe(0);
     expect(empty.report.empty_patch_instances).toBe(4);
     await expect(
-      runEvaluation({
+      evaluate({
         dataset: datasetFile,
         predictions: "gold",
         runId: "x",
@@ -269,6 +299,257 @@ describe("runEvaluation with the local executor", () => {
         executor,
         instanceIds: ["nope"],
       }),
-    ).rejects.toThrow("instance ids not in");
+    ).rejects.toThrow("--instance_ids: not in");
+  });
+
+  it("re-evaluates a torn or empty report.json and a changed patch, naming them", async () => {
+    const calcGold = (instances[0] as { patch: string }).patch;
+    const predictions = predictionsFile("preds-torn.json", {
+      "demo__calc-1": calcGold,
+      "demo__strings-1": "",
+    });
+    const executor = new LocalExecutor({ reposDir });
+    const out = path.join(root, "out-torn");
+    const first = await evaluate({ dataset: datasetFile, predictions, runId: "t", outDir: out, executor });
+    expect(first.report.resolved_ids).toEqual(["demo__calc-1"]);
+    const report = path.join(out, "t", "m", "demo__calc-1", "report.json");
+    writeFileSync(report, '{"demo__calc-1": {"patch_is_None": fal');
+    const warnings: string[] = [];
+    const again = await evaluate({
+      dataset: datasetFile,
+      predictions,
+      runId: "t",
+      outDir: out,
+      executor,
+      onWarning: (w) => warnings.push(w),
+    });
+    expect(again.report.resolved_ids).toEqual(["demo__calc-1"]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/demo__calc-1.*report\.json is torn: .*re-evaluating demo__calc-1/),
+    ]);
+    expect(JSON.parse(readFileSync(report, "utf8"))["demo__calc-1"].resolved).toBe(true);
+    writeFileSync(report, "");
+    warnings.length = 0;
+    await evaluate({
+      dataset: datasetFile,
+      predictions,
+      runId: "t",
+      outDir: out,
+      executor,
+      onWarning: (w) => warnings.push(w),
+    });
+    expect(warnings).toEqual([expect.stringContaining("report.json is empty")]);
+    // a different patch for the same run id: evaluated again, not the old verdict
+    const wrong = calcGold.replace("+    return a + b", "+    return 0");
+    const changed = predictionsFile("preds-torn.json", { "demo__calc-1": wrong, "demo__strings-1": "" });
+    warnings.length = 0;
+    const rerun = await evaluate({
+      dataset: datasetFile,
+      predictions: changed,
+      runId: "t",
+      outDir: out,
+      executor,
+      onWarning: (w) => warnings.push(w),
+    });
+    await executor.close();
+    expect(warnings).toEqual([expect.stringContaining("the patch of demo__calc-1 changed")]);
+    expect(rerun.report.unresolved_ids).toEqual(["demo__calc-1"]);
+    expect(readFileSync(path.join(out, "t", "m", "demo__calc-1", "run_instance.log"), "utf8")).toMatch(
+      /Patch sha256: [0-9a-f]{64}/,
+    );
+  });
+
+  it("refuses predictions for unknown ids and ids or models that would leave the output folder", async () => {
+    const executor = new LocalExecutor({ reposDir });
+    const out = path.join(root, "out-bad");
+    const run = (name: string, records: unknown[]) => {
+      const file = path.join(root, name);
+      writeFileSync(file, records.map((r) => JSON.stringify(r)).join("\n"));
+      return evaluate({ dataset: datasetFile, predictions: file, runId: "bad", outDir: out, executor });
+    };
+    await expect(
+      run("unknown.jsonl", [
+        { instance_id: "demo__calc-1", model_name_or_path: "m", model_patch: "" },
+        { instance_id: "demo__nope-7", model_name_or_path: "m", model_patch: "x" },
+      ]),
+    ).rejects.toThrow(/1 prediction\(s\) for instances not in .*dataset\.jsonl: demo__nope-7/);
+    await expect(
+      run("model.jsonl", [
+        { instance_id: "demo__calc-1", model_name_or_path: "../../etc", model_patch: "x" },
+      ]),
+    ).rejects.toThrow(/model_name_or_path "\.\.__\.\.__etc" cannot name an output directory/);
+    await expect(
+      run("nul.jsonl", [{ instance_id: "demo__calc-1", model_name_or_path: "a\u0000b", model_patch: "x" }]),
+    ).rejects.toThrow(/cannot name an output directory/);
+    const evil = path.join(root, "evil.jsonl");
+    writeFileSync(evil, `${JSON.stringify({ ...instances[0], instance_id: "../../escape" })}\n`);
+    await expect(
+      evaluate({ dataset: evil, predictions: "gold", runId: "bad", outDir: out, executor }),
+    ).rejects.toThrow(/instance_id in .*evil\.jsonl "\.\.\/\.\.\/escape" cannot name an output directory/);
+    await executor.close();
+    expect(existsSync(path.join(root, "escape"))).toBe(false);
+  });
+
+  it("is a usage error before any work when a repository has no test spec", async () => {
+    const file = path.join(root, "nospec", "d.jsonl");
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      `${JSON.stringify({ ...instances[0], repo: "nobody/unknown", instance_id: "nobody__unknown-1" })}\n`,
+    );
+    const executor = new LocalExecutor({ reposDir });
+    await expect(
+      evaluate({
+        dataset: file,
+        predictions: "gold",
+        runId: "s",
+        outDir: path.join(root, "out-nospec"),
+        executor,
+      }),
+    ).rejects.toThrow(
+      /no test spec for nobody\/unknown: pass --specs FILE .* or put test-specs\.json beside/,
+    );
+    await executor.close();
+    expect(existsSync(path.join(root, "out-nospec"))).toBe(false);
+    // test-specs.json beside the dataset is found without a flag
+    writeFileSync(
+      path.join(path.dirname(file), "test-specs.json"),
+      JSON.stringify({ "nobody/unknown": { testCommand: "python3 -m unittest -v", parser: "unittest" } }),
+    );
+    mkdirSync(path.join(path.dirname(file), "repos"), { recursive: true });
+    execFileSync("cp", [
+      "-r",
+      path.join(reposDir, "demo__calc.git"),
+      path.join(path.dirname(file), "repos", "nobody__unknown.git"),
+    ]);
+    const found = await runEvaluation({
+      datasetName: file,
+      predictionsPath: "gold",
+      runId: "s",
+      logDir: path.join(root, "out-nospec"),
+      reportDir: path.join(root, "out-nospec"),
+    });
+    expect(found.report.resolved_ids).toEqual(["nobody__unknown-1"]);
+  });
+
+  it("never shows the user's tokens to evaluated code", async () => {
+    process.env.GITHUB_TOKEN = "ghp_leak_me";
+    process.env.HF_TOKEN = "hf_leak_me";
+    try {
+      const calcGold = (instances[0] as { patch: string }).patch;
+      const leaky = `${calcGold}diff --git a/env.txt b/env.txt\nnew file mode 100644\n--- /dev/null\n+++ b/env.txt\n@@ -0,0 +1 @@\n+x\n`;
+      const spec = path.join(root, "leak-specs.json");
+      writeFileSync(
+        spec,
+        JSON.stringify({ "demo/calc": { testCommand: "env; python3 -m unittest -v", parser: "unittest" } }),
+      );
+      const executor = new LocalExecutor({ reposDir });
+      const out = path.join(root, "out-leak");
+      await runEvaluation(
+        {
+          datasetName: datasetFile,
+          predictionsPath: predictionsFile("preds-leak.json", { "demo__calc-1": leaky }),
+          runId: "leak",
+          logDir: out,
+          reportDir: out,
+          specs: spec,
+          instanceIds: ["demo__calc-1"],
+        },
+        { executor },
+      );
+      await executor.close();
+      const output = readFileSync(path.join(out, "leak", "m", "demo__calc-1", "test_output.txt"), "utf8");
+      expect(output).toMatch(/^PATH=/m);
+      expect(output).not.toContain("leak_me");
+    } finally {
+      delete process.env.GITHUB_TOKEN;
+      delete process.env.HF_TOKEN;
+    }
+  });
+
+  it("--repeat finds a test whose outcome varies between attempts", async () => {
+    const counter = path.join(root, "flaky-counter");
+    const testPatch = diffOf(path.join(root, "src", "demo__calc"), {
+      "test_flaky.py": `import os, unittest\n\nclass FlakyTest(unittest.TestCase):\n    def test_coin(self):\n        path = ${JSON.stringify(counter)}\n        n = int(open(path).read()) if os.path.exists(path) else 0\n        open(path, "w").write(str(n + 1))\n        self.assertEqual(n % 2, 0)\n`,
+    });
+    const file = path.join(root, "flaky.jsonl");
+    writeFileSync(
+      file,
+      `${JSON.stringify({ ...instances[0], instance_id: "demo__calc-flaky", test_patch: testPatch, FAIL_TO_PASS: ["test_coin (test_flaky.FlakyTest.test_coin)"], PASS_TO_PASS: [] })}\n`,
+    );
+    const executor = new LocalExecutor({ reposDir });
+    const out = path.join(root, "out-flaky");
+    const run = await evaluate({
+      dataset: file,
+      predictions: "gold",
+      runId: "f",
+      outDir: out,
+      executor,
+      repeat: 3,
+    });
+    await executor.close();
+    expect(run.flaky).toEqual([
+      {
+        instance_id: "demo__calc-flaky",
+        verdicts: ["resolved", "unresolved", "resolved"],
+        tests: ["test_coin (test_flaky.FlakyTest.test_coin)"],
+      },
+    ]);
+    expect(JSON.parse(readFileSync(path.join(out, "gold.f.flaky.json"), "utf8")).flaky).toHaveLength(1);
+    expect(existsSync(path.join(out, "f", "gold", "demo__calc-flaky", "repeat-3", "report.json"))).toBe(true);
+  });
+
+  it("writes the v5.0.2 shape: infra_failure, infra/ambiguous ids, failure reasons, run.json", async () => {
+    const executor = new LocalExecutor({ reposDir });
+    const out = path.join(root, "out-v5");
+    const run = await evaluate({
+      dataset: datasetFile,
+      predictions: "gold",
+      runId: "v5",
+      outDir: out,
+      executor,
+      harness: "v5.0.2",
+      instanceIds: ["demo__calc-1", "demo__broken-1"],
+    });
+    await executor.close();
+    expect(Object.keys(run.report)).toEqual([
+      "total_instances",
+      "submitted_instances",
+      "completed_instances",
+      "resolved_instances",
+      "unresolved_instances",
+      "infra_failure_instances",
+      "ambiguous_failure_instances",
+      "empty_patch_instances",
+      "error_instances",
+      "completed_ids",
+      "incomplete_ids",
+      "empty_patch_ids",
+      "submitted_ids",
+      "resolved_ids",
+      "unresolved_ids",
+      "infra_failure_ids",
+      "ambiguous_failure_ids",
+      "failure_reasons",
+      "error_ids",
+      "schema_version",
+    ]);
+    expect(run.report).toMatchObject({
+      resolved_ids: ["demo__calc-1"],
+      unresolved_ids: ["demo__broken-1"],
+      ambiguous_failure_ids: ["demo__broken-1"],
+      failure_reasons: { "demo__broken-1": "no_tests_collected" },
+    });
+    const entry = JSON.parse(
+      readFileSync(path.join(out, "v5", "gold", "demo__calc-1", "report.json"), "utf8"),
+    );
+    expect(entry["demo__calc-1"].infra_failure).toBe(false);
+    expect(JSON.parse(readFileSync(path.join(out, "v5", "run.json"), "utf8"))).toMatchObject({
+      run_id: "v5",
+      harness: "v5.0.2",
+    });
+    expect(readFileSync(path.join(out, "v5", "gold", "demo__calc-1", "eval.sh"), "utf8")).toContain(
+      ": '>>>>> Start Test Output'",
+    );
   });
 });

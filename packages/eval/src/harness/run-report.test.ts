@@ -3,8 +3,8 @@ import { type Prediction, readAllRecords, SweBenchInstance } from "@swerl/schema
 import { describe, expect, it } from "vitest";
 import { buildRunReport } from "./run-report.js";
 
-const GOLDEN = "/work/shared/golden_logs";
-const DATASETS = "/work/shared/datasets";
+const GOLDEN = new URL("../../fixtures/golden-logs", import.meta.url).pathname;
+const DATASETS = new URL("../../../schema/fixtures/swe-bench", import.meta.url).pathname;
 /** Docker bookkeeping the 2.x harness added to its reports; nothing to do with grading. */
 const DOCKER_ONLY = ["unstopped_instances", "unstopped_containers", "unremoved_images"];
 
@@ -15,7 +15,7 @@ function recorded(file: string): Record<string, unknown> {
 }
 
 async function goldPredictions(file: string): Promise<Map<string, Prediction>> {
-  const instances = await readAllRecords(`${DATASETS}/${file}`, SweBenchInstance);
+  const instances = await readAllRecords(`${DATASETS}/${file}.gz`, SweBenchInstance);
   return new Map(
     instances.map((i) => [
       i.instance_id,

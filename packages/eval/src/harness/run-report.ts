@@ -7,6 +7,12 @@ export interface RunReportInput {
   predictions: ReadonlyMap<string, Prediction>;
   /** Whether each instance with a report.json was resolved; instances run without one were errors. */
   resolved: ReadonlyMap<string, boolean>;
+  /** v5.0.2 shape: instances that failed for infrastructure reasons, ambiguous ones, and each one's reason. */
+  v5?: {
+    infraFailureIds: readonly string[];
+    ambiguousFailureIds: readonly string[];
+    failureReasons: Readonly<Record<string, string>>;
+  };
 }
 
 /**
@@ -31,6 +37,7 @@ export function buildRunReport(input: RunReportInput): EvaluationReport {
       continue;
     }
     const outcome = input.resolved.get(id);
+    if (input.v5?.infraFailureIds.includes(id)) continue;
     if (outcome === undefined) {
       errors.push(id);
       continue;
@@ -38,13 +45,44 @@ export function buildRunReport(input: RunReportInput): EvaluationReport {
     completed.push(id);
     (outcome ? resolved : unresolved).push(id);
   }
-  const sorted = (ids: string[]) => [...ids].sort();
-  return {
+  const sorted = (ids: readonly string[]) => [...ids].sort();
+  const counts = {
     total_instances: input.selectedIds.length,
     submitted_instances: input.predictions.size,
     completed_instances: completed.length,
     resolved_instances: resolved.length,
     unresolved_instances: unresolved.length,
+  };
+  if (input.v5) {
+    const selected = new Set(input.selectedIds);
+    const infra = sorted(input.v5.infraFailureIds.filter((id) => selected.has(id)));
+    const ambiguous = sorted(input.v5.ambiguousFailureIds.filter((id) => selected.has(id)));
+    const reasons = Object.fromEntries(
+      Object.entries(input.v5.failureReasons)
+        .filter(([id]) => selected.has(id))
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
+    return {
+      ...counts,
+      infra_failure_instances: infra.length,
+      ambiguous_failure_instances: ambiguous.length,
+      empty_patch_instances: empty.length,
+      error_instances: errors.length,
+      completed_ids: sorted(completed),
+      incomplete_ids: sorted(incomplete),
+      empty_patch_ids: sorted(empty),
+      submitted_ids: sorted([...input.predictions.keys()]),
+      resolved_ids: sorted(resolved),
+      unresolved_ids: sorted(unresolved),
+      infra_failure_ids: infra,
+      ambiguous_failure_ids: ambiguous,
+      failure_reasons: reasons,
+      error_ids: sorted(errors),
+      schema_version: 2,
+    };
+  }
+  return {
+    ...counts,
     empty_patch_instances: empty.length,
     error_instances: errors.length,
     completed_ids: sorted(completed),

@@ -5,7 +5,7 @@ import { gradeTests, resolutionStatus } from "../grading/grade.js";
 import { LOG_PARSERS } from "./registry.js";
 import { HarnessVersion, type StatusMap } from "./test-status.js";
 
-const GOLDEN = "/work/shared/golden_logs";
+const GOLDEN = new URL("../../fixtures/golden-logs", import.meta.url).pathname;
 
 interface ParserVector {
   id: string;

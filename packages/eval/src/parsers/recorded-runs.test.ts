@@ -10,7 +10,8 @@ import { gradeTests, resolutionStatus } from "../grading/grade.js";
 import { parserForRepository } from "./registry.js";
 import type { HarnessVersion } from "./test-status.js";
 
-const GOLDEN = "/work/shared/golden_logs";
+const GOLDEN = new URL("../../fixtures/golden-logs", import.meta.url).pathname;
+const DATASETS = new URL("../../../schema/fixtures/swe-bench", import.meta.url).pathname;
 const START = ">>>>> Start Test Output";
 const END = ">>>>> End Test Output";
 
@@ -41,10 +42,7 @@ beforeAll(async () => {
     "swe-bench_lite.test.jsonl",
     "swe-bench_lite.dev.jsonl",
   ]) {
-    for (const record of await readAllRecords(
-      path.join("/work/shared/datasets", file),
-      SweBenchInstanceSchema,
-    )) {
+    for (const record of await readAllRecords(path.join(DATASETS, `${file}.gz`), SweBenchInstanceSchema)) {
       instances.set(record.instance_id, record);
     }
   }

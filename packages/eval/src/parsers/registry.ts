@@ -48,7 +48,7 @@ export const REPOSITORY_PARSERS: Record<string, string> = {
 
 export class UnknownParserError extends SwerlError {
   constructor(message: string) {
-    super("UNKNOWN_PARSER", message);
+    super("E_UNKNOWN_PARSER", message);
   }
 }
 

@@ -12,22 +12,25 @@ const START = ": '>>>>> Start Test Output'\n";
 const END = "\n: '>>>>> End Test Output'";
 
 describe("test specs against the official eval_script of every instance", () => {
-  it.each([
-    "/work/shared/datasets/swe-bench_verified.test.jsonl",
-    "/work/shared/datasets/swe-bench_lite.test.jsonl",
-  ])("%s: derived command == the command between the output markers", async (file) => {
-    const instances = await readAllRecords(file, SweBenchInstance);
-    const mismatches: string[] = [];
-    for (const instance of instances) {
-      const script = instance.eval_script ?? "";
-      const official = script.split(START)[1]?.split(END)[0];
-      const ours = testCommandFor(instance);
-      if (ours !== official) mismatches.push(`${instance.instance_id}: ours=${ours} official=${official}`);
-      expect(repositorySpec(instance.repo).parser.replace(/^parse_log_/, "")).toBeTruthy();
-    }
-    expect(mismatches).toEqual([]);
-    expect(instances.length).toBeGreaterThanOrEqual(300);
-  });
+  it.each(["swe-bench_verified.test.jsonl.gz", "swe-bench_lite.test.jsonl.gz"])(
+    "%s: derived command == the command between the output markers",
+    async (file) => {
+      const instances = await readAllRecords(
+        new URL(`../../../schema/fixtures/swe-bench/${file}`, import.meta.url).pathname,
+        SweBenchInstance,
+      );
+      const mismatches: string[] = [];
+      for (const instance of instances) {
+        const script = instance.eval_script ?? "";
+        const official = script.split(START)[1]?.split(END)[0];
+        const ours = testCommandFor(instance);
+        if (ours !== official) mismatches.push(`${instance.instance_id}: ours=${ours} official=${official}`);
+        expect(repositorySpec(instance.repo).parser.replace(/^parse_log_/, "")).toBeTruthy();
+      }
+      expect(mismatches).toEqual([]);
+      expect(instances.length).toBeGreaterThanOrEqual(300);
+    },
+  );
 });
 
 describe("directives", () => {

@@ -55,7 +55,7 @@ const specs = new Map<string, RepositoryTestSpec>(
 
 export class UnknownRepositoryError extends SwerlError {
   constructor(message: string) {
-    super("UNKNOWN_REPOSITORY", message);
+    super("E_UNKNOWN_REPOSITORY", message);
   }
 }
 

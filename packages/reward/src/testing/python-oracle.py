@@ -1,7 +1,7 @@
 """Computes expected answers with CPython's own difflib for the differential tests.
 
 Reads a JSON list of cases on stdin and writes a JSON list of answers. The reward cases use a
-small reference of the SWE-RL reward written from ../../../../shared/specs/reward.md on top of
+small reference of the SWE-RL reward written from the SWE-RL reward specification (docs/specs/reward.md) on top of
 difflib, summing per-file similarities in the order the TypeScript port uses (the original
 iterates a set, whose order varies between Python processes).
 """

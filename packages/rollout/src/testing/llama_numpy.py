@@ -28,6 +28,16 @@ def rotate_half(x):
 
 
 inv_freq = 1.0 / theta ** (np.arange(0, hd, 2, dtype=np.float64) / hd)
+rs = c.get("rope_scaling")
+if rs:
+    # Llama 3 scaling as described in the Llama 3.1 release (transformers' _compute_llama3_parameters),
+    # written here from the description: scale low frequencies by 1/factor, keep high ones, blend between.
+    assert (rs.get("rope_type") or rs.get("type")) == "llama3"
+    wavelen = 2 * np.pi / inv_freq
+    old = rs["original_max_position_embeddings"]
+    lo, hi, factor = rs["low_freq_factor"], rs["high_freq_factor"], rs["factor"]
+    smooth = np.clip((old / wavelen - lo) / (hi - lo), 0.0, 1.0)
+    inv_freq = (1 - smooth) * inv_freq / factor + smooth * inv_freq
 freqs = np.outer(np.arange(T, dtype=np.float64), inv_freq)
 emb = np.concatenate([freqs, freqs], axis=-1)
 cos, sin = np.cos(emb)[None], np.sin(emb)[None]

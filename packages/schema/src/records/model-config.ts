@@ -1,6 +1,31 @@
 import { z } from "zod";
 
 /**
+ * Llama 3's RoPE scaling (`rope_scaling` of every Llama 3.1+ config.json, `rope_type: "llama3"`; older
+ * files spell the key `type`): low frequencies are divided by `factor`, high ones kept, those between
+ * interpolated (transformers' `_compute_llama3_parameters`). Other scaling types are not supported.
+ */
+export const Llama3RopeScaling = z.preprocess(
+  (value) =>
+    value && typeof value === "object" && !("rope_type" in value) && "type" in value
+      ? { ...value, rope_type: (value as { type: unknown }).type }
+      : value,
+  z
+    .looseObject({
+      rope_type: z.literal("llama3"),
+      factor: z.number().positive(),
+      low_freq_factor: z.number().positive(),
+      high_freq_factor: z.number().positive(),
+      original_max_position_embeddings: z.number().int().positive(),
+    })
+    .refine((s) => s.high_freq_factor > s.low_freq_factor, {
+      message: "high_freq_factor must exceed low_freq_factor",
+      path: ["high_freq_factor"],
+    }),
+);
+export type Llama3RopeScaling = z.infer<typeof Llama3RopeScaling>;
+
+/**
  * The `config.json` of a Llama-architecture decoder, in Hugging Face's field names — the contract
  * between the rollout engine (ONNX) and the trainer (autodiff) for swerl's own model family and any
  * exported Llama model. Weights follow Hugging Face's tensor names (`model.embed_tokens.weight`,
@@ -19,6 +44,7 @@ export const LlamaConfig = z.looseObject({
   max_position_embeddings: z.number().int().positive(),
   rms_norm_eps: z.number().positive().default(1e-6),
   rope_theta: z.number().positive().default(10000),
+  rope_scaling: Llama3RopeScaling.nullable().optional(),
   tie_word_embeddings: z.boolean().default(false),
   hidden_act: z.literal("silu").default("silu"),
   bos_token_id: z.number().int().nonnegative().optional(),

@@ -8,12 +8,15 @@ export function reportStage(stages: () => readonly Stage[]): Stage {
     description: "write report.html and report.json from every finished stage",
     after: [],
     reads: ["demo", "mine", "curate", "tasks", "sft", "grpo", "agentless", "eval"],
-    version: "2",
+    version: "3",
     async run(context) {
       const data = await writeRunReport(context.runDir, context.dir, context.config, stages(), "report");
       return {
         stagesDone: data.stages.filter((s) => s.status === "done").length,
         resolvedRate: data.evaluation?.resolvedRate ?? null,
+        heldoutRewardAfterSft: data.headline.heldout_reward_after_sft,
+        heldoutRewardAfterGrpo: data.headline.heldout_reward_after_grpo,
+        leaks: data.leakage?.leaks.length ?? null,
       };
     },
   };

@@ -1,27 +1,30 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { buildTasks, instanceIdOf } from "@swerl/data";
+import { instanceIdOf } from "@swerl/data";
 import { DemoGroundTruth } from "@swerl/demo";
+import { BuildTasksConfig, buildTasks } from "@swerl/eval";
 import { MinedPullRequest, readRecords } from "@swerl/schema";
 import { z } from "zod";
 import type { Stage } from "../stage.js";
 import { WORLD_DIR } from "./demo.js";
 import { stageOptions } from "./stage-options.js";
 
-const TasksOptions = z.strictObject({
-  /**
-   * Which mined pull requests become evaluation tasks (and are therefore held out of training):
-   * `demo-test-split`, the demo world's held-out fixes; `all`, every mined PR that changes tests; or a
-   * list of instance ids (`owner__name-number`).
-   */
-  heldOut: z.union([z.enum(["demo-test-split", "all"]), z.array(z.string())]).default("demo-test-split"),
-  /** Repository -> test spec JSON file; absent: the demo world's `test-specs.json`. */
-  specs: z.string().optional(),
-  /** Where repositories are cloned from; absent: the demo world's `repos/`. */
-  repos: z.string().optional(),
-  workers: z.number().int().positive().default(2),
-  timeoutSeconds: z.number().positive().default(120),
-});
+/** The tasks stage's options: BuildTasksConfig's, plus which PRs are held out; the demo world's specs and mirrors when absent. */
+const TasksOptions = BuildTasksConfig.pick({ workers: true, timeoutSeconds: true, repeat: true })
+  .extend({
+    /**
+     * Which mined pull requests become evaluation tasks (and are therefore held out of training):
+     * `demo-test-split`, the demo world's held-out fixes; `all`, every mined PR that changes tests; or a
+     * list of instance ids (`owner__name-number`).
+     */
+    heldOut: z
+      .union([z.enum(["demo-test-split", "all"]), z.array(z.string())])
+      .default("demo-test-split")
+      .describe("which mined PRs become tasks: demo-test-split, all, or a list of instance ids"),
+    specs: z.string().optional().describe("repository -> test spec JSON file (default: the demo world's)"),
+    repos: z.string().optional().describe("bare mirrors directory (default: the demo world's repos/)"),
+  })
+  .strict();
 
 /** The tasks file the tasks stage writes (SWE-bench format), relative to its directory. */
 export const TASKS_FILE = "tasks.jsonl";
@@ -30,7 +33,9 @@ export const tasksStage: Stage = {
   name: "tasks",
   description: "build SWE-bench-style runnable tasks from mined PRs that change tests",
   after: ["demo", "mine"],
-  version: "1",
+  version: "2",
+  options: TasksOptions,
+  configFrom: [BuildTasksConfig],
   async run(context) {
     const options = stageOptions(TasksOptions, context, "tasks");
     const world = join(context.input("demo"), WORLD_DIR);
@@ -54,17 +59,22 @@ export const tasksStage: Stage = {
     }
     const bar = context.progress("pull requests", candidates.length, "pull requests");
     try {
-      const built = await buildTasks({
-        candidates,
-        reposDir: options.repos ?? join(world, "repos"),
-        specs: options.specs ?? join(world, "test-specs.json"),
-        outDir: context.dir,
-        fileName: TASKS_FILE,
-        workers: options.workers,
-        timeoutMs: options.timeoutSeconds * 1000,
-        signal: context.signal,
-        onProgress: (p) => bar.tick(1, { built: p.built, dropped: p.dropped }),
-      });
+      const built = await buildTasks(
+        {
+          reposDir: options.repos ?? join(world, "repos"),
+          specs: options.specs ?? join(world, "test-specs.json"),
+          outDir: context.dir,
+          fileName: TASKS_FILE,
+          workers: options.workers,
+          timeoutSeconds: options.timeoutSeconds,
+          repeat: options.repeat,
+        },
+        {
+          candidates,
+          signal: context.signal,
+          onProgress: (p) => bar.tick(1, { built: p.built, dropped: p.dropped }),
+        },
+      );
       for (const dropped of built.dropped) context.log(`dropped ${JSON.stringify(dropped)}`);
       return { candidates: candidates.length, tasks: built.tasks.length, dropped: built.dropped.length };
     } finally {

@@ -10,14 +10,15 @@ import {
   parseGrpoConfig,
   parseTrainLocalConfig,
   prepareEngineRun,
-  runGrpo,
-  runSft,
+  runLocalPhase,
   type TrainingProgress,
   type TrainingRunResult,
+  TrainLocalConfig,
 } from "@swerl/trainer";
 import { z } from "zod";
 import type { Stage, StageContext } from "../stage.js";
 import { INSTANCES_FILE } from "./curate.js";
+import { writeAgentlessExamples } from "./sft-examples.js";
 import { stageOptions } from "./stage-options.js";
 
 /** The trained model directory each training stage leaves, relative to its directory. */
@@ -26,15 +27,29 @@ const TRAIN_FILE = "train-instances.jsonl";
 // (the trainer writes its held-out evaluations to heldout.jsonl beside it)
 const HELDOUT_FILE = "heldout-instances.jsonl";
 
-const SftStageOptions = z.strictObject({
-  /** The default model to create (architecture overrides, seed, tokenizer corpus size). */
-  model: z.record(z.string(), z.unknown()).optional(),
+/** The SFT examples in Agentless's prompt forms (localization and repair), beside the stage's instances. */
+const EXAMPLES_FILE = "agentless-examples.jsonl";
+
+/** trainLocal's own options (model, prompt budget, SFT overrides of the tuned defaults), plus the split. */
+const SftStageOptions = TrainLocalConfig.pick({ model: true, maxPromptTokens: true, sft: true }).extend({
   /** Curated instances held out of training to measure the reward on (never trained on). */
   heldoutInstances: z.number().int().min(0).default(8),
-  /** Prompt token budget (unmodified files are dropped to fit, else the instance is skipped). */
-  maxPromptTokens: z.number().int().positive().optional(),
-  /** Overrides of the local engine's SFT defaults (steps, batchSize, optimizer, heldout, ...). */
-  sft: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * Also teach the policy Agentless Mini's own prompts, built from the training instances: localization
+   * (issue + repository file list -> the files to edit) in `views` layouts, and repair over the localized
+   * source files alone. false: only the instances' oracle responses (unless `sft.oracleResponses` is false).
+   */
+  agentlessExamples: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        /** Localization prompt layouts per instance (Agentless's sample 0, 1, ...). */
+        views: z.number().int().positive().default(2),
+        /** Files a localization answer may name (Agentless's maxFiles). */
+        maxFiles: z.number().int().positive().default(3),
+      }),
+    ])
+    .default(false),
 });
 
 const GrpoStageOptions = z.strictObject({
@@ -48,8 +63,8 @@ const GrpoStageOptions = z.strictObject({
   /** External engines: swerl's reward server as the engine's workers reach it (`swerl serve-reward`). */
   rewardUrl: z.string().url().default("http://127.0.0.1:8000"),
   rayAddress: z.string().optional(),
-  maxPromptTokens: z.number().int().positive().optional(),
-  /** Overrides of the local engine's GRPO defaults (steps, grpo.*, sampling.*, heldout, ...). */
+  maxPromptTokens: TrainLocalConfig.shape.maxPromptTokens,
+  /** The local engine: overrides of trainLocal's GRPO defaults; external engines: a GrpoConfig. */
   grpo: z.record(z.string(), z.unknown()).default({}),
 });
 
@@ -118,18 +133,32 @@ function phaseSummary(run: TrainingRunResult) {
 
 export const sftStage: Stage = {
   name: "sft",
-  description: "create the default model and warm-start it on oracle responses (SFT)",
-  after: ["curate"],
-  version: "1",
+  description:
+    "create the default model and warm-start it (SFT) on Agentless prompts and/or oracle responses",
+  after: ["mine", "curate"],
+  version: "2",
+  options: SftStageOptions,
+  configFrom: [TrainLocalConfig],
   async run(context) {
-    const options = stageOptions(SftStageOptions, context, "sft");
-    const config = parseTrainLocalConfig(
-      { model: options.model ?? {}, sft: options.sft, grpo: false },
-      `stages.sft`,
-    );
-    const split = await splitInstances(context, options.heldoutInstances);
+    const { heldoutInstances, agentlessExamples, ...train } = stageOptions(SftStageOptions, context, "sft");
+    const config = parseTrainLocalConfig({ ...train, grpo: false }, "stages.sft");
+    const split = await splitInstances(context, heldoutInstances);
     const instancesFile = join(context.dir, TRAIN_FILE);
     context.log(`${split.train} training instances, ${split.heldout} held out`);
+    let examples: Awaited<ReturnType<typeof writeAgentlessExamples>> | undefined;
+    if (agentlessExamples) {
+      examples = await writeAgentlessExamples({
+        instancesFile,
+        reposDir: join(context.input("mine"), "git-cache"),
+        outFile: join(context.dir, EXAMPLES_FILE),
+        views: agentlessExamples.views,
+        maxFiles: agentlessExamples.maxFiles,
+        seed: context.config.seed,
+      });
+      context.log(
+        `${examples.localization} localization and ${examples.repair} repair examples in Agentless's prompt forms`,
+      );
+    }
     const baseModel = await createDefaultModel({
       instancesFile,
       dir: join(context.dir, "base-model"),
@@ -138,19 +167,21 @@ export const sftStage: Stage = {
     });
     const progress = trainingProgress(context, "sft");
     try {
-      const run = await runSft({
+      const run = await runLocalPhase("sft", {
         instancesFile,
         heldoutFile: join(context.dir, HELDOUT_FILE),
+        ...(examples ? { examplesFile: join(context.dir, EXAMPLES_FILE) } : {}),
         modelDir: baseModel,
         outDir: context.dir,
-        config: {
-          ...(config.sft || {}),
-          ...(options.maxPromptTokens ? { maxPromptTokens: options.maxPromptTokens } : {}),
-        },
+        config,
         onProgress: progress.onProgress,
         signal: context.signal,
       });
-      return { ...split, ...phaseSummary(run) };
+      return {
+        ...split,
+        ...(examples ? { localizationExamples: examples.localization, repairExamples: examples.repair } : {}),
+        ...phaseSummary(run),
+      };
     } finally {
       progress.stop();
     }
@@ -161,7 +192,9 @@ export const grpoStage: Stage = {
   name: "grpo",
   description: "reinforce the SFT policy with GRPO on the SWE-RL reward",
   after: ["sft"],
-  version: "2",
+  version: "3",
+  options: GrpoStageOptions,
+  configFrom: [TrainLocalConfig],
   async run(context) {
     const options = stageOptions(GrpoStageOptions, context, "grpo");
     const sft = context.input("sft");
@@ -192,18 +225,22 @@ export const grpoStage: Stage = {
       );
       return { engine: options.engine, prompts: written.prompts, submit: planned.submit };
     }
-    const config = parseTrainLocalConfig({ sft: false, grpo: options.grpo }, `stages.grpo`);
+    const config = parseTrainLocalConfig(
+      {
+        sft: false,
+        grpo: options.grpo,
+        ...(options.maxPromptTokens ? { maxPromptTokens: options.maxPromptTokens } : {}),
+      },
+      "stages.grpo",
+    );
     const progress = trainingProgress(context, "grpo");
     try {
-      const run = await runGrpo({
+      const run = await runLocalPhase("grpo", {
         instancesFile: join(sft, TRAIN_FILE),
         heldoutFile: join(sft, HELDOUT_FILE),
         modelDir: join(sft, MODEL_DIR),
         outDir: context.dir,
-        config: {
-          ...(config.grpo || {}),
-          ...(options.maxPromptTokens ? { maxPromptTokens: options.maxPromptTokens } : {}),
-        },
+        config,
         onProgress: progress.onProgress,
         signal: context.signal,
       });

@@ -1,0 +1,3 @@
+import { packageBuild } from "@swerl/tooling/tsup";
+
+export default packageBuild({ entry: ["src/index.ts"] });

@@ -1,0 +1,3 @@
+import { packageTests } from "@swerl/tooling/vitest";
+
+export default packageTests("agentless");

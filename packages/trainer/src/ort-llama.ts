@@ -1,0 +1,255 @@
+import { type BackwardRule, buildLlamaTrainingGraphs, ropeTables } from "@swerl/rollout";
+import type { LlamaConfig } from "@swerl/schema";
+import ort from "onnxruntime-node";
+import { z } from "zod";
+import { ModelWeightsError } from "./errors.js";
+import type { LlamaWeights } from "./jit-llama.js";
+import type { GradientPass, ResponseScores, ResponseSequence, TrainingEngine } from "./training-engine.js";
+
+/** Session options of the ONNX Runtime training engine. */
+export const OrtEngineConfig = z.strictObject({
+  threads: z.number().int().positive().default(2).describe("ONNX Runtime intra-op threads per session"),
+  executionProviders: z
+    .array(z.string())
+    .default(["cpu"])
+    .describe("ONNX Runtime execution providers in order of preference (e.g. cuda, cpu)"),
+  maxBatchTokens: z
+    .number()
+    .int()
+    .positive()
+    .default(8192)
+    .describe("padded positions (sequences x length) per micro-batch"),
+  lengthBucket: z
+    .number()
+    .int()
+    .positive()
+    .default(16)
+    .describe("sequence lengths are padded to a multiple of this"),
+});
+export type OrtEngineConfigInput = z.input<typeof OrtEngineConfig>;
+
+interface MicroBatch {
+  indices: number[];
+  feeds: Record<string, ort.Tensor>;
+  /** Per sequence of the micro-batch, its first row in the M head rows and its response length. */
+  spans: Array<{ start: number; length: number }>;
+}
+
+/**
+ * The local training engine on ONNX Runtime: rollout's hand-derived training graphs
+ * (`buildLlamaTrainingGraphs`) in three sessions (score, forward with saved activations, backward), the
+ * weights fed as inputs (the Float32Arrays Adam updates in place, wrapped without copying), the output
+ * head run only at response positions. Sequences are sorted by length and cut into micro-batches of at
+ * most `maxBatchTokens` padded positions.
+ */
+export class OrtLlama implements TrainingEngine {
+  readonly config: LlamaConfig;
+  readonly weights: LlamaWeights;
+  readonly #options: z.infer<typeof OrtEngineConfig>;
+  readonly #score: ort.InferenceSession;
+  readonly #forward: ort.InferenceSession;
+  readonly #backward: ort.InferenceSession;
+  readonly #savedNames: string[];
+  readonly #weightShapes: Array<[string, number[]]>;
+  readonly #tables = new Map<number, { cos: ort.Tensor; sin: ort.Tensor; bias: ort.Tensor }>();
+
+  private constructor(
+    config: LlamaConfig,
+    weights: LlamaWeights,
+    options: z.infer<typeof OrtEngineConfig>,
+    sessions: [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession],
+    savedNames: string[],
+    weightShapes: Array<[string, number[]]>,
+  ) {
+    this.config = config;
+    this.weights = weights;
+    this.#options = options;
+    [this.#score, this.#forward, this.#backward] = sessions;
+    this.#savedNames = savedNames;
+    this.#weightShapes = weightShapes;
+  }
+
+  static async create(
+    config: LlamaConfig,
+    weights: LlamaWeights,
+    options: OrtEngineConfigInput & { breakRule?: BackwardRule } = {},
+  ): Promise<OrtLlama> {
+    const { breakRule, ...rest } = options;
+    const parsed = OrtEngineConfig.parse(rest);
+    const graphs = buildLlamaTrainingGraphs(config, breakRule ? { breakRule } : {});
+    for (const [name, shape] of graphs.weightShapes) {
+      const values = weights.values.get(name);
+      const size = shape.reduce((a, b) => a * b, 1);
+      if (!values || values.length !== size)
+        throw new ModelWeightsError(name, values ? `${values.length} values, expected ${size}` : "missing");
+    }
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: "all",
+      executionMode: "sequential",
+      intraOpNumThreads: parsed.threads,
+      interOpNumThreads: 1,
+      executionProviders: parsed.executionProviders,
+    };
+    const sessions = (await Promise.all(
+      [graphs.score, graphs.forward, graphs.backward].map((bytes) =>
+        ort.InferenceSession.create(bytes, sessionOptions),
+      ),
+    )) as [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession];
+    return new OrtLlama(config, weights, parsed, sessions, graphs.savedNames, graphs.weightShapes);
+  }
+
+  /** Weights are read at every run: nothing to do (kept for the TrainingEngine contract). */
+  weightsChanged(): void {}
+
+  #weightFeeds(): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, shape] of this.#weightShapes)
+      feeds[name] = new ort.Tensor("float32", this.weights.values.get(name) as Float32Array, shape);
+    return feeds;
+  }
+
+  #tablesFor(length: number) {
+    let tables = this.#tables.get(length);
+    if (!tables) {
+      const headDim = this.config.head_dim ?? this.config.hidden_size / this.config.num_attention_heads;
+      const { cos, sin } = ropeTables(this.config, length);
+      const bias = new Float32Array(length * length);
+      for (let q = 0; q < length; q++) for (let k = q + 1; k < length; k++) bias[q * length + k] = -1e9;
+      tables = {
+        cos: new ort.Tensor("float32", cos, [length, headDim]),
+        sin: new ort.Tensor("float32", sin, [length, headDim]),
+        bias: new ort.Tensor("float32", bias, [length, length]),
+      };
+      this.#tables.set(length, tables);
+    }
+    return tables;
+  }
+
+  #batches(sequences: readonly ResponseSequence[]): MicroBatch[] {
+    const limit = this.config.max_position_embeddings;
+    sequences.forEach((s, i) => {
+      if (s.promptLength < 1 || s.promptLength >= s.tokenIds.length)
+        throw new ModelWeightsError(`sequences[${i}]`, "needs a prompt token and a response token");
+      if (s.tokenIds.length - 1 > limit)
+        throw new ModelWeightsError(
+          `sequences[${i}]`,
+          `${s.tokenIds.length} tokens exceed max_position_embeddings ${limit}`,
+        );
+    });
+    const order = sequences
+      .map((_, i) => i)
+      .sort((a, b) => {
+        const d = (sequences[b]?.tokenIds.length as number) - (sequences[a]?.tokenIds.length as number);
+        return d !== 0 ? d : a - b;
+      });
+    const bucket = this.#options.lengthBucket;
+    const padded = (i: number) =>
+      Math.ceil(((sequences[i]?.tokenIds.length as number) - 1) / bucket) * bucket;
+    const groups: number[][] = [];
+    for (const i of order) {
+      const current = groups[groups.length - 1];
+      // Sorted longest first: the group's length is its first sequence's.
+      if (current && (current.length + 1) * padded(current[0] as number) <= this.#options.maxBatchTokens)
+        current.push(i);
+      else groups.push([i]);
+    }
+    return groups.map((indices) => {
+      const length = padded(indices[0] as number);
+      const ids = new BigInt64Array(indices.length * length);
+      const headRows: bigint[] = [];
+      const targets: bigint[] = [];
+      const spans: MicroBatch["spans"] = [];
+      indices.forEach((i, b) => {
+        const s = sequences[i] as ResponseSequence;
+        for (let t = 0; t < s.tokenIds.length - 1; t++) ids[b * length + t] = BigInt(s.tokenIds[t] as number);
+        spans.push({ start: headRows.length, length: s.tokenIds.length - s.promptLength });
+        for (let t = s.promptLength - 1; t < s.tokenIds.length - 1; t++) {
+          headRows.push(BigInt(b * length + t));
+          targets.push(BigInt(s.tokenIds[t + 1] as number));
+        }
+      });
+      const tables = this.#tablesFor(length);
+      return {
+        indices,
+        spans,
+        feeds: {
+          input_ids: new ort.Tensor("int64", ids, [indices.length, length]),
+          rope_cos: tables.cos,
+          rope_sin: tables.sin,
+          attention_bias: tables.bias,
+          head_rows: new ort.Tensor("int64", BigInt64Array.from(headRows), [headRows.length]),
+          targets: new ort.Tensor("int64", BigInt64Array.from(targets), [targets.length]),
+        },
+      };
+    });
+  }
+
+  #collect(batch: MicroBatch, out: Record<string, ort.Tensor>, scores: ResponseScores): void {
+    const logprobs = out.logprobs?.data as Float32Array;
+    const entropy = out.entropy?.data as Float32Array;
+    batch.indices.forEach((i, b) => {
+      const { start, length } = batch.spans[b] as { start: number; length: number };
+      scores.logprobs[i] = Array.from(logprobs.subarray(start, start + length));
+      scores.entropy[i] = Array.from(entropy.subarray(start, start + length));
+    });
+  }
+
+  async score(sequences: readonly ResponseSequence[]): Promise<ResponseScores> {
+    const scores: ResponseScores = { logprobs: [], entropy: [] };
+    const weights = this.#weightFeeds();
+    for (const batch of this.#batches(sequences))
+      this.#collect(batch, await this.#score.run({ ...weights, ...batch.feeds }), scores);
+    return scores;
+  }
+
+  async gradientPass(sequences: readonly ResponseSequence[]): Promise<GradientPass> {
+    const scores: ResponseScores = { logprobs: [], entropy: [] };
+    const weights = this.#weightFeeds();
+    const batches = this.#batches(sequences);
+    const saved: Array<Record<string, ort.Tensor>> = [];
+    for (const batch of batches) {
+      const out = await this.#forward.run({ ...weights, ...batch.feeds });
+      this.#collect(batch, out, scores);
+      saved.push(Object.fromEntries(this.#savedNames.map((name) => [name, out[name] as ort.Tensor])));
+    }
+    return {
+      ...scores,
+      backward: async (gradLogprobs) => {
+        const total = new Map<string, Float32Array>();
+        const current = this.#weightFeeds();
+        for (const [k, batch] of batches.entries()) {
+          const rows = batch.feeds.head_rows?.dims[0] as number;
+          const grad = new Float32Array(rows);
+          batch.indices.forEach((i, b) => {
+            const { start, length } = batch.spans[b] as { start: number; length: number };
+            const g = gradLogprobs[i];
+            if (!g || g.length !== length)
+              throw new ModelWeightsError(
+                `gradLogprobs[${i}]`,
+                `${g?.length ?? 0} values for ${length} response tokens`,
+              );
+            grad.set(g, start);
+          });
+          const { attention_bias: _, ...feeds } = batch.feeds;
+          const out = await this.#backward.run({
+            ...current,
+            ...feeds,
+            ...(saved[k] as Record<string, ort.Tensor>),
+            grad_logprobs: new ort.Tensor("float32", grad, [rows]),
+          });
+          for (const [name] of this.#weightShapes) {
+            const g = out[`grad.${name}`]?.data as Float32Array;
+            const sum = total.get(name);
+            if (!sum) total.set(name, Float32Array.from(g));
+            else for (let j = 0; j < g.length; j++) sum[j] = (sum[j] as number) + (g[j] as number);
+          }
+        }
+        return total;
+      },
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.#score.release(), this.#forward.release(), this.#backward.release()]);
+  }
+}
