@@ -29,6 +29,12 @@ export {
   parseConfig,
   zodIssues,
 } from "./config-error.js";
+export {
+  DatasetConfig,
+  DatasetError,
+  type ResolveDatasetOptions,
+  resolveDataset,
+} from "./datasets/resolve-dataset.js";
 export { formatLocation, RecordError, type RecordLocation, SwerlError } from "./errors.js";
 export { InternalError } from "./internal-error.js";
 // Records

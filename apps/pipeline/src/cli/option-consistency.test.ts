@@ -15,7 +15,6 @@ const HAND_WRITTEN: Record<string, string> = {
   images: "a command group: its `images build` flags are generated from ImageBuildConfig",
   mine: "MineConfig pending",
   reward: "reward batch config pending",
-  validate: "validate config pending",
 };
 
 /** Stages whose options do not declare their schema yet, and why. */
