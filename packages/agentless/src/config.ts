@@ -7,7 +7,13 @@ import { z } from "zod";
  * `maxInputTokens`, ...); where a default differs from the official one the README says why.
  */
 export const AgentlessConfig = z.object({
-  dataset: z.string().min(1).describe("SWE-bench instances: a JSON, JSONL or Parquet file"),
+  dataset: z
+    .string()
+    .min(1)
+    .describe(
+      "SWE-bench instances: a JSON, JSONL or Parquet file, or a Hub dataset (princeton-nlp/SWE-bench_Verified)",
+    ),
+  split: z.string().min(1).default("test").describe("dataset split, for a Hub dataset"),
   reposDir: z.string().min(1).describe("directory of bare mirrors named owner__name.git"),
   outDir: z
     .string()

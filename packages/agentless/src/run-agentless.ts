@@ -3,7 +3,15 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { LocalExecutor, mirrorDirectoryName } from "@swerl/eval";
 import { plainChatPrompt } from "@swerl/rollout";
-import { Prediction, parseConfig, readAllRecords, SweBenchInstance, writeRecords } from "@swerl/schema";
+import {
+  DatasetError,
+  Prediction,
+  parseConfig,
+  readAllRecords,
+  resolveDataset,
+  SweBenchInstance,
+  writeRecords,
+} from "@swerl/schema";
 import type { z } from "zod";
 import { AgentlessConfig, type AgentlessConfigInput, shardOf } from "./config.js";
 import {
@@ -56,8 +64,22 @@ export interface AgentlessRun {
 }
 
 async function loadInstances(config: AgentlessConfig): Promise<SweBenchInstance[]> {
-  if (!existsSync(config.dataset)) throw new AgentlessInputError(`dataset ${config.dataset} does not exist`);
-  let instances = await readAllRecords(config.dataset, SweBenchInstance);
+  let instances: SweBenchInstance[] = [];
+  if (existsSync(config.dataset)) instances = await readAllRecords(config.dataset, SweBenchInstance);
+  else {
+    // A Hugging Face dataset name (`princeton-nlp/SWE-bench_Verified`), as the official tools take it.
+    let files: string[];
+    try {
+      files = await resolveDataset(config.dataset, { split: config.split });
+    } catch (error) {
+      if (error instanceof DatasetError && error.code === "E_DATASET_NOT_FOUND")
+        throw new AgentlessInputError(
+          `dataset ${config.dataset}: no such file, and not a Hub dataset name (owner/name)`,
+        );
+      throw error;
+    }
+    for (const file of files) instances.push(...(await readAllRecords(file, SweBenchInstance)));
+  }
   if (config.instanceIds?.length) {
     const known = new Set(instances.map((i) => i.instance_id));
     const unknown = config.instanceIds.filter((id) => !known.has(id));
