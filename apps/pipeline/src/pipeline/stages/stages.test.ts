@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RlInstance } from "@swerl/schema";
+import { RlInstance, writeRecords } from "@swerl/schema";
 import { describe, expect, it } from "vitest";
 import { startProgress } from "../../progress.js";
 import { PipelineConfig } from "../config.js";
@@ -44,9 +44,16 @@ describe("grpo stage", () => {
       rewardUrl: "http://head:8000",
     });
     await mkdir(join(runDir, "sft"));
-    await writeFile(join(runDir, "sft", "train-instances.jsonl"), `${JSON.stringify(instance)}\n`);
+    // More than one batch of the SWE-RL preset's 32 prompts, so the launch validates.
+    const instances = Array.from({ length: 40 }, (_, i) => ({
+      ...instance,
+      instanceId: `acme__calc-${i + 1}`,
+      provenance: { ...instance.provenance, pullNumber: i + 1 },
+    }));
+    await writeRecords(join(runDir, "sft", "train-instances.jsonl"), RlInstance, instances);
     const summary = await grpoStage.run!(context);
-    expect(summary).toMatchObject({ engine: "verl", prompts: 1 });
+    expect(String(summary.engine)).toMatch(/^verl@/);
+    expect(summary.prompts).toBeGreaterThanOrEqual(32);
     const submit = await readFile(join(dir, "submit.sh"), "utf8");
     expect(submit).toContain("ray job submit");
     expect(submit).toContain(join(runDir, "grpo", "verl"));
