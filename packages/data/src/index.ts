@@ -6,22 +6,26 @@ export {
   llmBugFix,
   type SamplingPolicy,
 } from "./curate/bug-fix-classifier.js";
+export { instanceIdOf } from "./curate/build-instance.js";
 export {
-  CurateConfig,
-  type CurateConfigInput,
   type CurateOptions,
   type CurateProgress,
   type CurateSummary,
   curatePullRequests,
+} from "./curate/curate.js";
+export {
+  CurateConfig,
+  type CurateConfigInput,
   DecontaminationConfig,
+  readCurateConfig,
+} from "./curate/curate-config.js";
+export {
   DroppedPullRequest,
   FUNNEL_STEPS,
   type FunnelStage,
   type FunnelStep,
   funnelMarkdown,
-  instanceIdOf,
-  readCurateConfig,
-} from "./curate/curate.js";
+} from "./curate/funnel.js";
 export { llmRankRelevantFiles, relevantFilesPrompt } from "./curate/llm-relevant-files.js";
 export {
   type FileFactsCache,

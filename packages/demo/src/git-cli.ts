@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
 import { SwerlError } from "@swerl/schema";
 
+/** A git command of the demo-world builder failed. */
 export class DemoGitError extends SwerlError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super("DEMO_GIT", message, options);
+    super("E_DEMO_GIT", message, options);
   }
 }
 

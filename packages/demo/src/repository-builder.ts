@@ -2,8 +2,9 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { SnapshotIssue, SnapshotPullRequest } from "@swerl/data";
 import { archiveUser, type PendingEvent, stableId } from "./archive-events.js";
+import { DemoWorldError } from "./errors.js";
 import { FastImportStream, type Signature } from "./fast-import.js";
-import { git } from "./git-cli.js";
+import { DemoGitError, git } from "./git-cli.js";
 import type { DemoPullRequestTruth } from "./ground-truth.js";
 import { MAINTAINER } from "./noise-pull-requests.js";
 import { patchFileStats } from "./patch-stats.js";
@@ -201,10 +202,12 @@ export async function buildRepository(
       }
     }
     const original = pr.backportOf ? opened.get(pr.backportOf) : undefined;
-    if (pr.backportOf && !original) throw new Error(`backport "${pr.title}" is planned before its original`);
+    if (pr.backportOf && !original)
+      throw new DemoWorldError(`${plan.repo}: backport "${pr.title}" is planned before its original`);
     for (const file of Object.keys(pr.changes)) {
       const key = `${pr.baseRef}:${file}`;
-      if (openFiles.has(key)) throw new Error(`two open pull requests of ${plan.repo} change ${file}`);
+      if (openFiles.has(key))
+        throw new DemoWorldError(`two open pull requests of ${plan.repo} change ${file}`);
       openFiles.add(key);
     }
     const linked = original ? original.issues : issueNumbers;
@@ -268,7 +271,7 @@ export async function buildRepository(
   const marks = await stream.run(bareDir);
   const sha = (mark: number): string => {
     const id = marks.get(mark);
-    if (!id) throw new Error(`git fast-import did not report mark :${mark}`);
+    if (!id) throw new DemoGitError(`git fast-import did not report mark :${mark} for ${bareDir}`);
     return id;
   };
 

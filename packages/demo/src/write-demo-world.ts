@@ -6,6 +6,7 @@ import { buildTasks, RepositoryTestSpec } from "@swerl/eval";
 import type { MinedPullRequest } from "@swerl/schema";
 import type { z } from "zod";
 import { writeArchiveFiles } from "./archive-events.js";
+import { DemoWorldError } from "./errors.js";
 import { DemoGroundTruth, type DemoPullRequestTruth } from "./ground-truth.js";
 import { type BuiltRepository, buildRepository } from "./repository-builder.js";
 import { planWorld } from "./world-plan.js";
@@ -64,7 +65,8 @@ function asMinedPullRequest(
   built: BuiltRepository,
 ): z.input<typeof MinedPullRequest> {
   const snapshot = built.pullRequests.find((pr) => pr.number === truth.number);
-  if (!snapshot) throw new Error(`no snapshot of ${truth.instanceId}`);
+  if (!snapshot)
+    throw new DemoWorldError(`no pull-request snapshot of ${truth.instanceId} in the built ${truth.repo}`);
   return {
     repo: truth.repo,
     number: truth.number,
@@ -85,7 +87,10 @@ function asMinedPullRequest(
     })),
     linkedIssues: truth.linkedIssues.map((number) => {
       const issue = built.issues.find((i) => i.number === number);
-      if (!issue) throw new Error(`${truth.instanceId} links #${number}, which does not exist`);
+      if (!issue)
+        throw new DemoWorldError(
+          `${truth.instanceId} links #${number}, which does not exist in ${truth.repo}`,
+        );
       return {
         repo: truth.repo,
         number,

@@ -1,5 +1,14 @@
 export { FormatError } from "./format-error.js";
+export {
+  HttpError,
+  type HttpRequestContext,
+  type HttpServerOptions,
+  parseJsonBody,
+  type RunningHttpServer,
+  startHttpServer,
+} from "./http-server.js";
 export { countOccurrences, pyStrip, splitLines } from "./python-text.js";
+export { ASSISTANT_TURN_MARKERS, type ResponseSource, responsePart } from "./response-part.js";
 export {
   type ChangeSimilarity,
   calculateReward,
@@ -11,6 +20,7 @@ export {
   normalizedPatch,
   type SearchReplaceReward,
 } from "./reward.js";
+export { type RewardFn, RewardFnError, type RewardQuery, scoreWith, sweRlReward } from "./reward-fn.js";
 export { InstanceLabel, OpenRlhfRewardRequest, RewardInput } from "./reward-input.js";
 export {
   type RewardDetail,
@@ -22,7 +32,13 @@ export {
   type ScoredRequest,
   scoreBatch,
 } from "./reward-pool.js";
-export { type RewardServerOptions, type RunningRewardServer, startRewardServer } from "./reward-server.js";
+export {
+  RewardServerConfig,
+  type RewardServerConfigInput,
+  type RewardServerOptions,
+  type RunningRewardServer,
+  startRewardServer,
+} from "./reward-server.js";
 export {
   applySearchReplace,
   extractThoughtSolution,

@@ -2,30 +2,15 @@ import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { calculateSearchReplaceReward } from "./reward.js";
-import { RewardPool, type RewardRequest, scoreBatch } from "./reward-pool.js";
+import { RewardPool, scoreBatch } from "./reward-pool.js";
+import { pathologicalRequest } from "./testing/pathological.js";
 
 const ctx = { "a.py": "x = 1\ny = 2\n" };
 const oracle = { "a.py": "x = 1\ny = 3\n" };
 const output = (replace: string) =>
   `<think>t</think><solution>\`\`\`python\n### a.py\n<<<<<<< SEARCH\ny = 2\n=======\n${replace}\n>>>>>>> REPLACE\n\`\`\`</solution>`;
 
-// A pair whose character-level comparison takes seconds: long changes over a two-letter alphabet,
-// plus over 256 distinct characters so the matcher must use difflib's quadratic row scan.
-function pathological(): RewardRequest {
-  let s = 1;
-  const rnd = () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s / 0x7fffffff;
-  };
-  const text = (n: number) => Array.from({ length: n }, () => (rnd() < 0.5 ? "ab" : "ba")).join("\n");
-  const manyCharacters = Array.from({ length: 300 }, (_, i) => String.fromCodePoint(0x4e00 + i)).join("");
-  const old = `${manyCharacters}\n${text(30_000)}`;
-  return {
-    codeContext: { "p.py": old },
-    oracleNewContent: { "p.py": `${manyCharacters}\n${text(30_000)}` },
-    output: `<think>t</think><solution>\`\`\`python\n### p.py\n<<<<<<< SEARCH\n${old.split("\n")[0]}\n=======\nzz\n>>>>>>> REPLACE\n\`\`\`</solution>`,
-  };
-}
+const pathological = () => pathologicalRequest();
 
 describe("RewardPool (worker threads, from TypeScript source)", () => {
   const pool = new RewardPool({ workers: 2, timeoutMs: 1500 });

@@ -8,7 +8,7 @@ const answer = (r: string) =>
 describe("reward server", () => {
   let server: RunningRewardServer;
   beforeAll(async () => {
-    server = await startRewardServer({ workers: 2, maxBodyBytes: 4096, maxPending: 8 });
+    server = await startRewardServer({ port: 0, workers: 2, maxBodyBytes: 4096, maxPending: 8 });
   });
   afterAll(() => server.close());
   const post = (path: string, body: unknown) =>
@@ -47,10 +47,10 @@ describe("reward server", () => {
       labels: [JSON.stringify(instance), JSON.stringify(instance)],
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({
+    expect(await res.json()).toMatchObject({
       rewards: [1, -1],
       scores: [1, -1],
-      extra_logs: { format_error: [0, 1] },
+      extra_logs: { format_error: [0, 1], timed_out: [0, 0], prompt_truncated: [0, 0] },
     });
   });
 
@@ -60,10 +60,16 @@ describe("reward server", () => {
       "<think>t</think><solution>```python\n### b.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n```</solution>";
     const query = [answer("y = 3"), b, answer("y = 33"), answer("y = 3"), b, "oops"];
     const labels = [instance, other, instance, instance, other, other].map((l) => JSON.stringify(l));
-    const grouped = (await (await post("/get_reward", { query, labels })).json()) as { rewards: number[] };
+    // The queries are the responses alone (as swerl's verl glue sends them): empty prompts say so.
+    const prompts = query.map(() => "");
+    const grouped = (await (await post("/get_reward", { query, prompts, labels })).json()) as {
+      rewards: number[];
+    };
     const one = async (i: number) =>
       (
-        (await (await post("/get_reward", { query: [query[i]], labels: [labels[i]] })).json()) as {
+        (await (
+          await post("/get_reward", { query: [query[i]], prompts: [""], labels: [labels[i]] })
+        ).json()) as {
           rewards: number[];
         }
       ).rewards[0];
@@ -77,6 +83,7 @@ describe("reward server", () => {
     const camel = { codeContext: instance.code_context, oracleNewContent: instance.oracle_new_content };
     const res = await post("/get_reward", {
       query: [answer("y = 3"), answer("y = 9")],
+      prompts: ["", ""],
       labels: [JSON.stringify(camel), JSON.stringify({ ...camel, instanceId: "x__y-1" })],
     });
     expect(res.status).toBe(200);

@@ -1,4 +1,6 @@
+import { readlinkSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
+import { InternalError } from "@swerl/schema";
 import { calculateSearchReplaceReward } from "./reward.js";
 import type { WorkerJob } from "./reward-pool.js";
 
@@ -22,7 +24,8 @@ parentPort!.on("message", (message: WorkerJob | { forget: number[] }) => {
       if (instance) instances.set(message.instance, instance);
       else instance = instances.get(message.instance);
     }
-    if (!instance) throw new Error(`reward worker: instance ${message.instance} was not sent to this worker`);
+    if (!instance)
+      throw new InternalError(`reward worker: instance ${message.instance} was not sent to this worker`);
     const result = calculateSearchReplaceReward(instance.codeContext, instance.oracleNewContent, output);
     parentPort!.postMessage({
       id,
@@ -33,5 +36,15 @@ parentPort!.on("message", (message: WorkerJob | { forget: number[] }) => {
   }
 });
 
+/** This thread's Linux thread id (/proc/thread-self -> /proc/PID/task/TID), for the pool to lower its priority. */
+function threadId(): number | undefined {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").at(-1));
+    return Number.isInteger(tid) ? tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // Tells the pool this worker has loaded, so that its time limits start now.
-parentPort!.postMessage({ ready: true });
+parentPort!.postMessage({ ready: true, tid: threadId() });

@@ -1,15 +1,19 @@
 import { SwerlError } from "@swerl/schema";
 
-/** The prompt cannot fit the token budget even after every unmodified file was dropped. */
+/**
+ * The prompt cannot fit the token budget even after every unmodified file was dropped, or (`detail`
+ * given) the model's context leaves no budget for any prompt.
+ */
 export class PromptBudgetError extends SwerlError {
   readonly instanceId: string;
   readonly tokens: number;
   readonly budget: number;
 
-  constructor(instanceId: string, tokens: number, budget: number) {
+  constructor(instanceId: string, tokens: number, budget: number, detail?: string) {
     super(
       "E_PROMPT_BUDGET",
-      `instance ${instanceId}: the prompt needs ${tokens} tokens with only the modified files left, over the budget of ${budget}; raise the prompt budget or skip this instance`,
+      detail ??
+        `instance ${instanceId}: the prompt needs ${tokens} tokens with only the modified files left, over the budget of ${budget}; raise the prompt budget or skip this instance`,
     );
     this.instanceId = instanceId;
     this.tokens = tokens;

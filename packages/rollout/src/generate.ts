@@ -34,6 +34,7 @@ export async function generateGroups(
   next: NextTokenLogits,
   decoder: TokenDecoder,
   batchSize = 16,
+  signal?: AbortSignal,
 ): Promise<SampleGroup[]> {
   const options = SamplingOptions.parse(optionsInput);
   const samples: RolloutSample[][] = promptTokenIds.map(() => []);
@@ -49,6 +50,7 @@ export async function generateGroups(
   let active: Running[] = [];
   while (queue.length > 0 || active.length > 0) {
     while (active.length < batchSize && queue.length > 0) active.push(queue.shift() as Running);
+    signal?.throwIfAborted();
     const logits = await next(active.map((run) => [...(promptTokenIds[run.group] ?? []), ...run.tokenIds]));
     const stillRunning: Running[] = [];
     active.forEach((run, index) => {

@@ -58,14 +58,23 @@ export {
   ModelList,
   TOKEN_ID_PREFIX,
 } from "./openai-policy-wire.js";
-export type { Policy, SampleGroup, SamplingOptionsInput } from "./policy.js";
+export type { Policy, SampleControl, SampleGroup, SamplingOptionsInput } from "./policy.js";
 export { SamplingOptions } from "./policy.js";
 export {
+  PolicyServerConfig,
+  type PolicyServerConfigInput,
   type PolicyServerOptions,
   plainChatPrompt,
   type RunningPolicyServer,
   startPolicyServer,
 } from "./policy-server.js";
+export {
+  type PromptBudgetOptions,
+  type PromptTemplate,
+  promptBudget,
+  TEMPLATE_SEAM_TOKENS,
+  templateOverhead,
+} from "./prompt-budget.js";
 export {
   buildRepairPrompt,
   EDIT_FORMAT_INSTRUCTIONS,
@@ -78,10 +87,11 @@ export {
 export { ReplayEntry, ReplayMissError, ReplayPolicy } from "./replay-policy.js";
 export { ropeInverseFrequencies, ropeTables } from "./rope.js";
 export {
+  RolloutConfig,
+  type RolloutConfigInput,
   type RolloutProgress,
   type RolloutSummary,
   type RunRolloutsInput,
-  RunRolloutsOptions,
   runRollouts,
 } from "./run-rollouts.js";
 export { type SampledToken, sampleToken, type TokenSamplingOptions } from "./sample-token.js";

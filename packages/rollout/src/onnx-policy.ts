@@ -7,7 +7,7 @@ import { buildLlamaOnnx, buildLlamaSharedPrefixOnnx, headDimOf } from "./llama-o
 import { readModelWeights } from "./model-directory.js";
 import { loadTokenizer, type ModelTokenizer, readModelJson } from "./model-tokenizer.js";
 import { type DecoderShape, OnnxDecoder, selectCacheRows } from "./onnx-decoder.js";
-import type { Policy, SampleGroup, SamplingOptionsInput } from "./policy.js";
+import type { Policy, SampleControl, SampleGroup, SamplingOptionsInput } from "./policy.js";
 import { SamplingOptions } from "./policy.js";
 import { sampleToken } from "./sample-token.js";
 import { seededUniform } from "./seeded-uniform.js";
@@ -219,17 +219,29 @@ export class OnnxPolicy implements Policy {
     return tokenIds.map((_, t) => logits.slice(t * vocab, (t + 1) * vocab));
   }
 
-  async sample(prompts: readonly string[], optionsInput: SamplingOptionsInput): Promise<SampleGroup[]> {
+  async sample(
+    prompts: readonly string[],
+    optionsInput: SamplingOptionsInput,
+    control: SampleControl = {},
+  ): Promise<SampleGroup[]> {
     const options = SamplingOptions.parse(optionsInput);
     const groups: SampleGroup[] = [];
     for (const [group, prompt] of prompts.entries()) {
       const promptTokenIds = this.tokenizer.encode(prompt);
-      groups.push({ promptTokenIds, samples: await this.#sampleGroup(group, promptTokenIds, options) });
+      groups.push({
+        promptTokenIds,
+        samples: await this.#sampleGroup(group, promptTokenIds, options, control.signal),
+      });
     }
     return groups;
   }
 
-  async #sampleGroup(group: number, promptIds: number[], options: SamplingOptions): Promise<RolloutSample[]> {
+  async #sampleGroup(
+    group: number,
+    promptIds: number[],
+    options: SamplingOptions,
+    signal?: AbortSignal,
+  ): Promise<RolloutSample[]> {
     if (promptIds.length === 0) throw new PolicyInputError(`prompt ${group} is empty after tokenisation`);
     if (promptIds.length >= this.#maxPositions)
       throw new PolicyInputError(
@@ -255,6 +267,7 @@ export class OnnxPolicy implements Policy {
           );
       let rowLogits: Float32Array[] = running.map(() => promptLogits);
       while (running.length > 0) {
+        signal?.throwIfAborted();
         const kept: number[] = [];
         running.forEach((run, row) => {
           const u = seededUniform(options.seed, [group, run.sample], run.tokenIds.length);

@@ -1,5 +1,5 @@
 import { generateGroups } from "./generate.js";
-import type { Policy, SampleGroup, SamplingOptionsInput } from "./policy.js";
+import type { Policy, SampleControl, SampleGroup, SamplingOptionsInput } from "./policy.js";
 import { seededUniform } from "./seeded-uniform.js";
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz .";
@@ -14,13 +14,24 @@ export class BigramPolicy implements Policy {
   calls = 0;
   inFlight = 0;
   maxInFlight = 0;
-  constructor(readonly delayMs = 0) {}
+  /** `endless`: the end token is never sampled, so every sample runs to max_tokens. */
+  constructor(
+    readonly delayMs = 0,
+    readonly endless = false,
+  ) {}
 
   static encode(text: string): number[] {
     return [...text].map((c) => Math.max(0, ALPHABET.indexOf(c)));
   }
 
-  async sample(prompts: readonly string[], options: SamplingOptionsInput): Promise<SampleGroup[]> {
+  /** Decoding steps run (each a batch of next-token logits). */
+  steps = 0;
+
+  async sample(
+    prompts: readonly string[],
+    options: SamplingOptionsInput,
+    control: SampleControl = {},
+  ): Promise<SampleGroup[]> {
     this.calls += 1;
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -29,12 +40,20 @@ export class BigramPolicy implements Policy {
       return await generateGroups(
         prompts.map(BigramPolicy.encode),
         options,
-        async (sequences) =>
-          sequences.map((ids) => {
+        async (sequences) => {
+          this.steps += 1;
+          // yield to the event loop, as a real model's forward pass does
+          await new Promise((r) => setImmediate(r));
+          return sequences.map((ids) => {
             const last = ids.at(-1) ?? 0;
-            return Float64Array.from({ length: EOS + 1 }, (_, j) => 4 * seededUniform(11, [last], j));
-          }),
+            return Float64Array.from({ length: EOS + 1 }, (_, j) =>
+              this.endless && j === EOS ? Number.NEGATIVE_INFINITY : 4 * seededUniform(11, [last], j),
+            );
+          });
+        },
         { decode: (ids) => ids.map((i) => ALPHABET[i] ?? "").join(""), eosTokenIds: [EOS] },
+        16,
+        control.signal,
       );
     } finally {
       this.inFlight -= 1;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningPolicyServer, startPolicyServer } from "./policy-server.js";
+import { BigramPolicy } from "./policy-server.test-policy.js";
 import { ReplayPolicy } from "./replay-policy.js";
 
 let server: RunningPolicyServer;
@@ -107,7 +108,7 @@ describe("startPolicyServer", () => {
   it("answers bad requests with OpenAI-style errors", async () => {
     const notJson = await post("/v1/completions", "{");
     expect(notJson.status).toBe(400);
-    expect((await json(notJson)).error.message).toMatch(/not JSON/);
+    expect((await json(notJson)).error.message).toMatch(/^invalid JSON/);
     const noPrompt = await post("/v1/completions", { model: "scripted" });
     expect((await json(noPrompt)).error.message).toMatch(/^prompt:/);
     const wrongModel = await post("/v1/completions", { model: "other", prompt: "x" });
@@ -117,3 +118,70 @@ describe("startPolicyServer", () => {
     expect((await fetch(`${server.url}/v1/completions`)).status).toBe(405);
   });
 });
+
+describe("startPolicyServer limits", () => {
+  it("answers 400 over the n and max_tokens caps, naming the field", async () => {
+    const capped = await startPolicyServer({ policy: new BigramPolicy(), maxN: 8, maxTokens: 32 });
+    try {
+      const over = await post2(capped.url, { model: "bigram-test", prompt: "ab", n: 300_000 });
+      expect(over.status).toBe(400);
+      expect((await json(over)).error.message).toBe(
+        "n: 300000 is over this server's cap of 8 samples per prompt",
+      );
+      const long = await post2(
+        capped.url,
+        {
+          model: "bigram-test",
+          messages: [{ role: "user", content: "x" }],
+          max_tokens: 33,
+        },
+        "/v1/chat/completions",
+      );
+      expect(long.status).toBe(400);
+      expect((await json(long)).error.message).toMatch(/^max_tokens: 33 is over/);
+      expect(
+        (await post2(capped.url, { model: "bigram-test", prompt: "ab", n: 8, max_tokens: 32 })).status,
+      ).toBe(200);
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it("stops generating when the client disconnects, and at the request's time limit (504)", async () => {
+    const bigram = new BigramPolicy(0, true);
+    const limited = await startPolicyServer({ policy: bigram, requestTimeoutSeconds: 0.5 });
+    try {
+      const controller = new AbortController();
+      const gone = fetch(`${limited.url}/v1/completions`, {
+        method: "POST",
+        body: JSON.stringify({ model: "bigram-test", prompt: "ab", n: 64, max_tokens: 4096 }),
+        signal: controller.signal,
+      }).catch(() => null);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(bigram.inFlight).toBe(1);
+      controller.abort();
+      await gone;
+      await new Promise((r) => setTimeout(r, 100));
+      expect(bigram.inFlight).toBe(0);
+      const steps = bigram.steps;
+      await new Promise((r) => setTimeout(r, 100));
+      expect(bigram.steps).toBe(steps);
+
+      const slow = await post2(limited.url, { model: "bigram-test", prompt: "ab", n: 64, max_tokens: 4096 });
+      expect(slow.status).toBe(504);
+      expect((await json(slow)).error.message).toMatch(/time limit/);
+      expect(bigram.inFlight).toBe(0);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("binds 127.0.0.1 unless told otherwise", async () => {
+    const local = await startPolicyServer({ policy: new BigramPolicy() });
+    expect(local.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await local.close();
+  });
+});
+
+const post2 = (url: string, body: unknown, path = "/v1/completions") =>
+  fetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body) });

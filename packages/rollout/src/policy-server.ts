@@ -1,25 +1,34 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { HttpError, type HttpRequestContext, parseJsonBody, startHttpServer } from "@swerl/reward";
 import { SwerlError } from "@swerl/schema";
-import type { z } from "zod";
+import { z } from "zod";
 import type { ChatMessage } from "./chat-message.js";
 import type { ChatTemplate } from "./chat-template.js";
 import { ChatCompletionRequest, CompletionRequest, TOKEN_ID_PREFIX } from "./openai-policy-wire.js";
 import type { Policy, SampleGroup, SamplingOptionsInput } from "./policy.js";
 
-export interface PolicyServerOptions {
+/** Every serialisable option of the policy server (`swerl serve-policy` generates its flags from this). */
+export const PolicyServerConfig = z.strictObject({
+  host: z.string().min(1).default("127.0.0.1").describe("address to bind; 0.0.0.0: all"),
+  port: z.number().int().min(0).max(65535).default(0).describe("port; 0 picks a free one"),
+  maxBodyMb: z.number().positive().default(32).describe("largest body accepted, MiB"),
+  maxN: z.number().int().positive().default(64).describe("most samples per prompt (n); over: 400"),
+  maxTokens: z.number().int().positive().default(4096).describe("most max_tokens; over: 400"),
+  maxPrompts: z.number().int().positive().default(256).describe("most prompts per request; over: 400"),
+  requestTimeoutSeconds: z.number().positive().default(600).describe("seconds a request may take; then 504"),
+});
+export type PolicyServerConfig = z.infer<typeof PolicyServerConfig>;
+export type PolicyServerConfigInput = z.input<typeof PolicyServerConfig>;
+
+export interface PolicyServerOptions extends PolicyServerConfigInput {
   policy: Policy;
-  /** Default 127.0.0.1. */
-  host?: string;
-  /** 0 (the default) picks a free port. */
-  port?: number;
   /**
    * How `/v1/chat/completions` turns messages into the policy's prompt text; a model's chat template
    * (from its tokenizer_config.json) for a real model. Without one, a plain `<|role|>` layout is used.
    */
   chatTemplate?: Pick<ChatTemplate, "render">;
-  /** Largest request body accepted; default 32 MiB. */
+  /** @deprecated use `maxBodyMb`. */
   maxBodyBytes?: number;
 }
 
@@ -30,42 +39,9 @@ export interface RunningPolicyServer {
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly type = "invalid_request_error",
-    readonly code: string | null = null,
-  ) {
-    super(message);
-  }
-}
-
 /** The chat rendering used when no chat template is given. */
 export function plainChatPrompt(messages: readonly ChatMessage[]): string {
   return `${messages.map((m) => `<|${m.role}|>\n${m.content}\n`).join("")}<|assistant|>\n`;
-}
-
-async function readBody(request: IncomingMessage, limit: number): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `request body is over ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch (error) {
-    throw new HttpError(400, `request body is not JSON: ${(error as Error).message}`);
-  }
-}
-
-function parseRequest<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new HttpError(400, `${issue.path.join(".") || "body"}: ${issue.message}`);
 }
 
 function samplingOptions(request: {
@@ -95,15 +71,6 @@ function usage(groups: readonly SampleGroup[]) {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-  });
-  response.end(text);
-}
-
 function startEvents(response: ServerResponse): (data: unknown) => void {
   response.writeHead(200, {
     "content-type": "text/event-stream",
@@ -122,12 +89,15 @@ function startEvents(response: ServerResponse): (data: unknown) => void {
  * carries each choice's text in one chunk once the group is sampled, then a finish chunk per choice.
  */
 export async function startPolicyServer(options: PolicyServerOptions): Promise<RunningPolicyServer> {
-  const { policy } = options;
-  const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  const { policy, chatTemplate, maxBodyBytes, ...rest } = options;
+  const config = PolicyServerConfig.parse({
+    ...rest,
+    ...(maxBodyBytes !== undefined && rest.maxBodyMb === undefined
+      ? { maxBodyMb: maxBodyBytes / 1024 / 1024 }
+      : {}),
+  });
   const renderChat = (messages: ChatMessage[]) =>
-    options.chatTemplate
-      ? options.chatTemplate.render(messages, { addGenerationPrompt: true })
-      : plainChatPrompt(messages);
+    chatTemplate ? chatTemplate.render(messages, { addGenerationPrompt: true }) : plainChatPrompt(messages);
 
   const checkModel = (model: string) => {
     if (model !== policy.model)
@@ -139,12 +109,50 @@ export async function startPolicyServer(options: PolicyServerOptions): Promise<R
       );
   };
 
-  const completions = async (body: unknown, response: ServerResponse) => {
-    const request = parseRequest(CompletionRequest, body);
+  /** The request's sampling options, within the caps (a 400 naming the field over its cap). */
+  const capped = (sampling: SamplingOptionsInput, prompts: number): SamplingOptionsInput => {
+    if ((sampling.n ?? 1) > config.maxN)
+      throw new HttpError(
+        400,
+        `n: ${sampling.n} is over this server's cap of ${config.maxN} samples per prompt`,
+      );
+    if ((sampling.maxTokens ?? 0) > config.maxTokens)
+      throw new HttpError(
+        400,
+        `max_tokens: ${sampling.maxTokens} is over this server's cap of ${config.maxTokens}`,
+      );
+    if (prompts > config.maxPrompts)
+      throw new HttpError(
+        400,
+        `prompt: ${prompts} prompts is over this server's cap of ${config.maxPrompts}`,
+      );
+    return sampling;
+  };
+
+  /** Samples until done, the client disconnects or the time limit passes (then a 504). */
+  const sample = async (ctx: HttpRequestContext, prompts: string[], sampling: SamplingOptionsInput) => {
+    try {
+      return await policy.sample(prompts, sampling, { signal: ctx.signal });
+    } catch (error) {
+      if (ctx.signal.aborted) {
+        const reason = ctx.signal.reason as { name?: string; message?: string } | undefined;
+        throw new HttpError(
+          reason?.name === "TimeoutError" ? 504 : 499,
+          reason?.message ?? "the request was aborted",
+          "timeout_error",
+        );
+      }
+      throw error;
+    }
+  };
+
+  const completions = async (ctx: HttpRequestContext) => {
+    const request = parseJsonBody(CompletionRequest, await ctx.json());
+    const response = ctx.response;
     checkModel(request.model);
     const prompts = typeof request.prompt === "string" ? [request.prompt] : request.prompt;
-    const sampling = samplingOptions(request);
-    const groups = await policy.sample(prompts, sampling);
+    const sampling = capped(samplingOptions(request), prompts.length);
+    const groups = await sample(ctx, prompts, sampling);
     const id = `cmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const choices = groups.flatMap((group, p) =>
@@ -168,7 +176,7 @@ export async function startPolicyServer(options: PolicyServerOptions): Promise<R
       })),
     );
     const base = { id, object: "text_completion", created, model: policy.model };
-    if (!request.stream) return sendJson(response, 200, { ...base, choices, usage: usage(groups) });
+    if (!request.stream) return ctx.send(200, { ...base, choices, usage: usage(groups) });
     const send = startEvents(response);
     for (const choice of choices)
       send({
@@ -184,16 +192,17 @@ export async function startPolicyServer(options: PolicyServerOptions): Promise<R
     response.end();
   };
 
-  const chatCompletions = async (body: unknown, response: ServerResponse) => {
-    const request = parseRequest(ChatCompletionRequest, body);
+  const chatCompletions = async (ctx: HttpRequestContext) => {
+    const request = parseJsonBody(ChatCompletionRequest, await ctx.json());
+    const response = ctx.response;
     checkModel(request.model);
     const prompt = renderChat(request.messages);
-    const sampling = samplingOptions({
-      ...request,
-      max_tokens: request.max_completion_tokens ?? request.max_tokens,
-    });
-    const [group] = await policy.sample([prompt], sampling);
-    if (!group) throw new Error("the policy returned no group for one prompt");
+    const sampling = capped(
+      samplingOptions({ ...request, max_tokens: request.max_completion_tokens ?? request.max_tokens }),
+      1,
+    );
+    const [group] = await sample(ctx, [prompt], sampling);
+    if (!group) throw new HttpError(500, "the policy returned no group for one prompt", "server_error");
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const base = { id, object: "chat.completion", created, model: policy.model };
@@ -213,7 +222,7 @@ export async function startPolicyServer(options: PolicyServerOptions): Promise<R
       finish_reason: sample.finishReason === "length" ? "length" : "stop",
       token_ids: sample.tokenIds,
     }));
-    if (!request.stream) return sendJson(response, 200, { ...base, choices, usage: usage([group]) });
+    if (!request.stream) return ctx.send(200, { ...base, choices, usage: usage([group]) });
     const send = startEvents(response);
     const chunk = { ...base, object: "chat.completion.chunk" };
     for (const choice of choices) {
@@ -232,10 +241,10 @@ export async function startPolicyServer(options: PolicyServerOptions): Promise<R
     response.end();
   };
 
-  const routes: Record<string, Record<string, (body: unknown, response: ServerResponse) => Promise<void>>> = {
+  const routes: Record<string, Record<string, (ctx: HttpRequestContext) => Promise<void>>> = {
     "/v1/models": {
-      GET: async (_body, response) =>
-        sendJson(response, 200, {
+      GET: async (ctx) =>
+        ctx.send(200, {
           object: "list",
           data: [{ id: policy.model, object: "model", created: 0, owned_by: "swerl" }],
         }),
@@ -244,53 +253,30 @@ export async function startPolicyServer(options: PolicyServerOptions): Promise<R
     "/v1/chat/completions": { POST: chatCompletions },
   };
 
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? "/", "http://localhost").pathname.replace(/\/+$/, "");
-    const handle = async () => {
-      const route = routes[path];
+  const http = await startHttpServer({
+    host: config.host,
+    port: config.port,
+    maxBodyBytes: Math.floor(config.maxBodyMb * 1024 * 1024),
+    requestTimeoutSeconds: config.requestTimeoutSeconds,
+    handle: async (ctx) => {
+      const route = routes[ctx.path];
       if (!route)
         throw new HttpError(
           404,
-          `no route ${path}; this server answers /v1/models, /v1/completions, /v1/chat/completions`,
+          `no route ${ctx.path}; this server answers /v1/models, /v1/completions, /v1/chat/completions`,
         );
-      const handler = route[request.method ?? "GET"];
-      if (!handler) throw new HttpError(405, `${request.method} is not allowed on ${path}`);
-      const body = request.method === "POST" ? await readBody(request, maxBodyBytes) : undefined;
-      await handler(body, response);
-    };
-    handle().catch((error: unknown) => {
-      if (response.headersSent) {
-        response.end();
-        return;
-      }
-      if (error instanceof HttpError)
-        return sendJson(response, error.status, {
-          error: { message: error.message, type: error.type, code: error.code },
-        });
-      // a policy's own refusal (a replay script with no answer, a prompt over budget) is the request's fault
-      const status = error instanceof SwerlError ? 422 : 500;
-      const message = error instanceof Error ? error.message : String(error);
-      sendJson(response, status, {
-        error: { message, type: status === 422 ? "invalid_request_error" : "server_error", code: null },
-      });
-    });
+      const handler = route[ctx.method];
+      if (!handler) throw new HttpError(405, `${ctx.method} is not allowed on ${ctx.path}`);
+      await handler(ctx);
+    },
+    errorBody: (_status, error) => ({
+      error: { message: error.message, type: error.type, code: error.errorCode },
+    }),
+    // a policy's own refusal (a replay script with no answer, a prompt over budget) is the request's fault
+    mapError: (error) =>
+      error instanceof SwerlError
+        ? new HttpError(422, error.message)
+        : new HttpError(500, error instanceof Error ? error.message : String(error), "server_error"),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return { url: http.url, port: http.port, close: () => http.close() };
 }

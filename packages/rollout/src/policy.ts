@@ -25,9 +25,19 @@ export interface SampleGroup {
   samples: RolloutSample[];
 }
 
+/** How a caller steers a running `sample` call. */
+export interface SampleControl {
+  /** Aborting it stops generating (the call rejects with the signal's reason); policies may ignore it. */
+  signal?: AbortSignal;
+}
+
 /** Anything that turns prompts (already chat-templated text) into groups of samples. */
 export interface Policy {
   readonly model: string;
-  sample(prompts: readonly string[], options: SamplingOptionsInput): Promise<SampleGroup[]>;
+  sample(
+    prompts: readonly string[],
+    options: SamplingOptionsInput,
+    control?: SampleControl,
+  ): Promise<SampleGroup[]>;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { calculateSearchReplaceReward } from "@swerl/reward";
+import { calculateSearchReplaceReward, type RewardFn, RewardFnError } from "@swerl/reward";
 import { RlInstance, RolloutGroup, readAllRecords } from "@swerl/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PolicyInputError } from "./errors.js";
@@ -40,7 +40,7 @@ describe("runRollouts", () => {
     const out = join(dir, "rollouts.jsonl");
     const options = {
       instances: join(dir, "rl.jsonl"),
-      model: dir,
+      modelDir: dir,
       out,
       n: 3,
       maxTokens: 6,
@@ -85,17 +85,17 @@ describe("runRollouts", () => {
       maxPromptTokens: 1800,
     };
     const local = join(dir, "local.jsonl");
-    await runRollouts({ ...options, model: dir, out: local });
+    await runRollouts({ ...options, modelDir: dir, out: local });
     const served = await OnnxPolicy.fromDirectory(dir, { threads: 1 });
     const server = await startPolicyServer({ policy: served });
     try {
       const policy = new OpenAIPolicy({ baseUrl: server.url, model: served.model, concurrency: 2 });
       const tokenizer = await loadTokenizer(dir);
       await expect(
-        runRollouts({ ...options, policy, out: join(dir, "none.jsonl"), concurrency: 2 }),
+        runRollouts({ ...options, policy, out: join(dir, "none.jsonl"), workers: 2 }),
       ).rejects.toBeInstanceOf(PolicyInputError);
       const remote = join(dir, "remote.jsonl");
-      const summary = await runRollouts({ ...options, policy, tokenizer, out: remote, concurrency: 2 });
+      const summary = await runRollouts({ ...options, policy, tokenizer, out: remote, workers: 2 });
       expect(summary.groups).toBe(2);
       expect(summary.skipped.map((s) => s.instanceId)).toEqual(["demo__calc-3"]);
       expect(await readFile(remote, "utf8")).toBe(await readFile(local, "utf8"));
@@ -105,10 +105,54 @@ describe("runRollouts", () => {
     }
   });
 
+  it("scores with a custom RewardFn: async, one batch of the group's samples per instance, its scores written", async () => {
+    const calls: Array<{ ids: string[]; responses: string[] }> = [];
+    // an execution-style reward: async, and nothing like the SWE-RL similarity
+    const reward: RewardFn = async (queries) => {
+      calls.push({
+        ids: queries.map((q) => q.instance.instanceId),
+        responses: queries.map((q) => q.response),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return queries.map((q) => q.response.length / 100);
+    };
+    const out = join(dir, "custom.jsonl");
+    const summary = await runRollouts({
+      instances: join(dir, "rl.jsonl"),
+      modelDir: dir,
+      out,
+      n: 3,
+      maxTokens: 5,
+      seed: 2,
+      maxPromptTokens: 1800,
+      reward,
+    });
+    const groups = await readAllRecords(out, RolloutGroup);
+    expect(calls.map((c) => c.ids)).toEqual([Array(3).fill("demo__calc-1"), Array(3).fill("demo__calc-2")]);
+    for (const [g, group] of groups.entries()) {
+      expect(calls[g]?.responses).toEqual(group.samples.map((s) => s.text));
+      expect(group.rewards).toEqual(group.samples.map((s) => s.text.length / 100));
+    }
+    const all: number[] = groups.flatMap((g) => (g.rewards ?? []).map(Number));
+    expect(summary.meanReward).toBeCloseTo(all.reduce((a, b) => a + b, 0) / all.length, 12);
+    // a reward that breaks the contract is named, not written
+    await expect(
+      runRollouts({
+        instances: join(dir, "rl.jsonl"),
+        modelDir: dir,
+        out: join(dir, "broken.jsonl"),
+        n: 2,
+        maxTokens: 3,
+        maxPromptTokens: 1800,
+        reward: () => [0.5],
+      }),
+    ).rejects.toBeInstanceOf(RewardFnError);
+  });
+
   it("stops when its signal aborts, keeping the group finished by then, and a rerun completes the file", async () => {
     const options = {
       instances: join(dir, "rl.jsonl"),
-      model: dir,
+      modelDir: dir,
       n: 2,
       maxTokens: 4,
       seed: 1,

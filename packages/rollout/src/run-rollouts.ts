@@ -1,7 +1,8 @@
 import { open, stat, truncate } from "node:fs/promises";
-import { calculateSearchReplaceReward } from "@swerl/reward";
+import { type RewardFn, scoreWith, sweRlReward } from "@swerl/reward";
 import {
   JsonlWriter,
+  parseConfig,
   type RecordError,
   RlInstance,
   RolloutGroup,
@@ -13,46 +14,65 @@ import { PolicyInputError, PromptBudgetError } from "./errors.js";
 import type { ModelTokenizer } from "./model-tokenizer.js";
 import { OnnxPolicy } from "./onnx-policy.js";
 import type { Policy, SampleGroup } from "./policy.js";
+import { promptBudget, templateOverhead } from "./prompt-budget.js";
 import { buildRepairPrompt } from "./repair-prompt.js";
 import { seededUniform } from "./seeded-uniform.js";
 
-export const RunRolloutsOptions = z.object({
-  /** RL instances (JSONL, JSON or Parquet). */
-  instances: z.string().min(1),
-  /** Model directory (contracts.md #4) sampled with an OnnxPolicy; not used when a `policy` is given. */
-  model: z.string().min(1).optional(),
-  /** Output JSONL of RolloutGroup; groups already in it are kept and their instances skipped. */
-  out: z.string().min(1),
-  /** Samples per instance (G). */
-  n: z.number().int().positive().default(4),
-  temperature: z.number().nonnegative().default(1),
-  topP: z.number().gt(0).max(1).default(1),
-  topK: z.number().int().nonnegative().default(0),
-  maxTokens: z.number().int().positive().default(256),
-  seed: z.number().int().nonnegative().default(0),
-  /** ONNX Runtime threads. */
-  threads: z.number().int().positive().optional(),
-  /** Prompt budget in tokens; the model's positions minus maxTokens minus template overhead when absent. */
-  maxPromptTokens: z.number().int().positive().optional(),
-  /**
-   * Instances sampled at once (a remote policy serves several requests together); groups are still
-   * written in input order, so the output does not depend on it.
-   */
-  concurrency: z.number().int().positive().default(1),
+/** Everything `runRollouts` (and `swerl rollout`) can be told; every field has its default here. */
+export const RolloutConfig = z.object({
+  instances: z.string().min(1).describe("RL instances (JSONL, JSON or Parquet)"),
+  modelDir: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("model directory sampled with an OnnxPolicy (when no policy object is given)"),
+  out: z
+    .string()
+    .min(1)
+    .describe("RolloutGroup JSONL; groups already in it are kept and their instances skipped"),
+  n: z.number().int().positive().default(4).describe("samples per instance (G)"),
+  temperature: z.number().nonnegative().default(1).describe("sampling temperature (0: greedy)"),
+  topP: z.number().gt(0).max(1).default(1).describe("nucleus sampling mass"),
+  topK: z.number().int().nonnegative().default(0).describe("keep the k likeliest tokens (0: all)"),
+  maxTokens: z.number().int().positive().default(256).describe("most tokens per sample"),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe("run seed; each instance's seed mixes it with the instance id"),
+  threads: z.number().int().positive().optional().describe("ONNX Runtime threads (a local model)"),
+  maxPromptTokens: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("prompt budget in tokens (default: context length - max tokens - chat template)"),
+  workers: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      "instances sampled at once; groups are still written in input order (default: 1 for a local ONNX model, 4 for any other policy)",
+    ),
 });
-export type RunRolloutsOptions = z.input<typeof RunRolloutsOptions>;
+export type RolloutConfig = z.infer<typeof RolloutConfig>;
+export type RolloutConfigInput = z.input<typeof RolloutConfig>;
 
-/** What runRollouts takes besides its options: a policy other than a model directory's, and callbacks. */
-export interface RunRolloutsInput extends RunRolloutsOptions {
+/** What runRollouts takes: its config, and the runtime objects that are not options. */
+export interface RunRolloutsInput extends RolloutConfigInput {
   /**
    * The policy to sample from (for example an OpenAIPolicy); the caller closes it. Without one, an
-   * OnnxPolicy over `model` is loaded and closed.
+   * OnnxPolicy over `modelDir` is loaded and closed.
    */
   policy?: Policy;
   /** Templates and counts the prompts; an OnnxPolicy's own tokenizer when absent. */
   tokenizer?: ModelTokenizer;
   /** The policy model's `max_position_embeddings`, for the default prompt budget; an OnnxPolicy's own when absent. */
   maxPositions?: number;
+  /** Scores each group's samples against its instance; the SWE-RL reward (`sweRlReward`) when absent. */
+  reward?: RewardFn;
   onProgress?: (progress: RolloutProgress) => void;
   signal?: AbortSignal;
 }
@@ -76,9 +96,6 @@ export interface RolloutSummary extends RolloutProgress {
   /** Instance ids whose prompt did not fit, with the reason. */
   skipped: Array<{ instanceId: string; reason: string }>;
 }
-
-/** Tokens the ChatML wrapping adds around the message contents (turn markers and role names). */
-const TEMPLATE_OVERHEAD = 16;
 
 /** One instance's seed: the run seed mixed with its id, so samples do not depend on order or resumption. */
 function instanceSeed(seed: number, instanceId: string): number {
@@ -129,19 +146,20 @@ type Outcome =
 
 /**
  * `swerl rollout`: G samples per RL instance from a policy (an OnnxPolicy over a model directory, or
- * any `Policy` such as an OpenAIPolicy), each group scored with the SWE-RL reward and appended to `out`
+ * any `Policy` such as an OpenAIPolicy), each group scored with `reward` (default: the SWE-RL reward) and appended to `out`
  * as a RolloutGroup as soon as it and the groups before it are done, so an interrupted run resumes where
  * it stopped and writes the same bytes.
  */
 export async function runRollouts(input: RunRolloutsInput): Promise<RolloutSummary> {
-  const options = RunRolloutsOptions.parse(input);
+  const options = parseConfig(RolloutConfig, input, "runRollouts");
   const done = await finishedIds(options.out);
   const instances: RlInstance[] = [];
   for await (const instance of readRecords(options.instances, RlInstance)) instances.push(instance);
   let owned: OnnxPolicy | undefined;
   if (!input.policy) {
-    if (!options.model) throw new PolicyInputError("runRollouts needs a `policy` or a `model` directory");
-    owned = await OnnxPolicy.fromDirectory(options.model, {
+    if (!options.modelDir)
+      throw new PolicyInputError("runRollouts needs a `policy` or a `modelDir` (model directory)");
+    owned = await OnnxPolicy.fromDirectory(options.modelDir, {
       ...(options.threads ? { threads: options.threads } : {}),
       batchSize: Math.max(1, options.n),
     });
@@ -159,9 +177,16 @@ export async function runRollouts(input: RunRolloutsInput): Promise<RolloutSumma
       throw new PolicyInputError(
         `runRollouts needs maxPromptTokens or the context length (maxPositions) of ${policy.model}`,
       );
-    const budget =
-      options.maxPromptTokens ??
-      Math.max(1, (maxPositions as number) - options.maxTokens - TEMPLATE_OVERHEAD);
+    const budget = promptBudget({
+      contextLength: maxPositions,
+      completionTokens: options.maxTokens,
+      templateTokens: templateOverhead({
+        render: (messages) => tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true }),
+        countTokens: tokenizer.countTokens,
+      }),
+      maxPromptTokens: options.maxPromptTokens,
+      completionOption: "maxTokens",
+    }) as number;
     return await sampleAll(options, input, policy, tokenizer, budget, done, instances);
   } finally {
     await owned?.close();
@@ -169,7 +194,7 @@ export async function runRollouts(input: RunRolloutsInput): Promise<RolloutSumma
 }
 
 async function sampleAll(
-  options: z.infer<typeof RunRolloutsOptions>,
+  options: RolloutConfig,
   input: RunRolloutsInput,
   policy: Policy,
   tokenizer: ModelTokenizer,
@@ -215,9 +240,10 @@ async function sampleAll(
     }
     const [group] = groups;
     if (!group) throw new PolicyInputError(`${policy.model} returned no group for ${instance.instanceId}`);
-    const rewards = group.samples.map(
-      (sample) =>
-        calculateSearchReplaceReward(instance.codeContext, instance.oracleNewContent, sample.text).reward,
+    const rewards = await scoreWith(
+      input.reward ?? sweRlReward,
+      group.samples.map((sample) => ({ instance, response: sample.text })),
+      input.signal ? { signal: input.signal } : undefined,
     );
     return {
       kind: "group",
@@ -234,13 +260,14 @@ async function sampleAll(
     };
   };
 
+  const workers = options.workers ?? (policy instanceof OnnxPolicy ? 1 : 4);
   const writer = await JsonlWriter.open(options.out, RolloutGroup, { append: true });
-  // A window of at most `concurrency` instances in flight, finished in input order.
+  // A window of at most `workers` instances in flight, finished in input order.
   const inFlight: Array<{ instance: RlInstance; outcome: Promise<Outcome> }> = [];
   let next = 0;
   try {
     while (next < instances.length || inFlight.length > 0) {
-      while (next < instances.length && inFlight.length < options.concurrency) {
+      while (next < instances.length && inFlight.length < workers) {
         input.signal?.throwIfAborted();
         const instance = instances[next++] as RlInstance;
         const outcome = roll(instance);

@@ -29,7 +29,14 @@ export {
   parseConfig,
   zodIssues,
 } from "./config-error.js";
+export {
+  DatasetConfig,
+  DatasetError,
+  type ResolveDatasetOptions,
+  resolveDataset,
+} from "./datasets/resolve-dataset.js";
 export { formatLocation, RecordError, type RecordLocation, SwerlError } from "./errors.js";
+export { InternalError } from "./internal-error.js";
 // Records
 export { CommitSha, FileContents, RepoName, StringListOrJson, Timestamp } from "./records/common.js";
 export { EvaluationReport, InstanceReport } from "./records/evaluation-report.js";

@@ -2,6 +2,7 @@ import { access, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { init } from "@jax-js/jax";
+import type { RewardFn } from "@swerl/reward";
 import { TrainingMetricsRow } from "@swerl/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runGrpo } from "./grpo.js";
@@ -114,6 +115,36 @@ describe("runGrpo", () => {
       heldout.map((r) => [r.step, r.rewardMean]),
     );
   }, 120_000);
+
+  it("scores samples and held-out responses with a custom RewardFn (async, a step's samples in one batch)", async () => {
+    const calls: Array<{ ids: string[]; scores: number[] }> = [];
+    const reward: RewardFn = async (queries) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      // an execution-style score in [0, 1]: never the SWE-RL reward's -1
+      const scores = queries.map((q) => (q.response.includes("<solution>") ? 1 : 0.25));
+      calls.push({ ids: queries.map((q) => q.instance.instanceId), scores });
+      return scores;
+    };
+    const outDir = join(dir, "custom-reward");
+    const result = await runGrpo({
+      instancesFile: world.instancesFile,
+      heldoutFile: world.heldoutFile,
+      modelDir: warmModel,
+      outDir,
+      config: { ...config, steps: 1 },
+      reward,
+    });
+    expect(result.steps).toBe(1);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    // held-out at step 0, the step's 2 prompts x 8 samples, held-out at step 1
+    expect(calls.map((c) => c.ids.length)).toEqual([2, 16, 2]);
+    const [before, step, after] = calls as [(typeof calls)[0], (typeof calls)[0], (typeof calls)[0]];
+    expect(new Set(step.ids).size).toBe(2);
+    const [metrics] = await rows(join(outDir, "metrics.jsonl"));
+    expect(metrics?.rewardMean).toBeCloseTo(mean(step.scores), 12);
+    expect(metrics?.formatErrorRate).toBe(0);
+    expect(result.heldout.map((r) => r.rewardMean)).toEqual([mean(before.scores), mean(after.scores)]);
+  }, 60_000);
 
   it("an abort finishes the current step, saves a checkpoint and returns", async () => {
     const outDir = join(dir, "abort");

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { scoreWith, sweRlReward } from "@swerl/reward";
 import type { RolloutGroup } from "@swerl/schema";
 import { AdamOptimizer } from "./adam.js";
 import { prepareGrpoBatch } from "./batch.js";
@@ -16,7 +17,7 @@ import {
   loadLatestCheckpoint,
   RunLog,
 } from "./run-files.js";
-import { loadPromptedInstances, scoreResponses } from "./training-data.js";
+import { loadPromptedInstances, trainingPromptBudget } from "./training-data.js";
 import {
   runSteps,
   type SyncablePolicy,
@@ -52,9 +53,12 @@ export async function runGrpo(options: GrpoRunOptions): Promise<TrainingRunResul
   const grpo = config.grpo;
   const model = await readModelDir(options.modelDir);
   const tokenizer = await loadModelTokenizer(options.modelDir);
-  const maxPrompt =
-    config.maxPromptTokens ??
-    Math.max(1, model.config.max_position_embeddings - config.sampling.maxTokens - 64);
+  const maxPrompt = trainingPromptBudget(
+    model.config.max_position_embeddings,
+    tokenizer,
+    Math.max(config.sampling.maxTokens, config.heldout.maxTokens),
+    config.maxPromptTokens,
+  );
   const train = await loadPromptedInstances(options.instancesFile, tokenizer, maxPrompt);
   if (train.items.length === 0)
     throw new TrainerConfigError(
@@ -122,18 +126,27 @@ export async function runGrpo(options: GrpoRunOptions): Promise<TrainingRunResul
           items.map((item) => item.prompt),
           { ...config.sampling, n: grpo.rolloutsPerPrompt, seed: config.seed * 1_000_003 + step },
         );
+        // every sample of the step in one batch for the reward function
+        const rewards = await scoreWith(
+          options.reward ?? sweRlReward,
+          sampled.flatMap((group, g) =>
+            group.samples.map((s) => ({
+              instance: (items[g] as (typeof items)[number]).instance,
+              response: s.text,
+            })),
+          ),
+        );
+        let offset = 0;
         const groups: RolloutGroup[] = sampled.map((group, g) => {
           const item = items[g] as (typeof items)[number];
+          offset += group.samples.length;
           return {
             instanceId: item.instance.instanceId,
             prompt: item.prompt,
             promptTokenIds: group.promptTokenIds,
             model: policy.model,
             samples: group.samples,
-            rewards: scoreResponses(
-              group.samples.map(() => item.instance),
-              group.samples.map((s) => s.text),
-            ),
+            rewards: rewards.slice(offset - group.samples.length, offset),
           };
         });
         const sampleSeconds = (performance.now() - started) / 1000;

@@ -30,18 +30,29 @@ export {
   writeVerlDataset,
 } from "./engines/datasets.js";
 export {
-  type EngineLaunchOptions,
-  type EngineLaunchPlan,
+  ENGINE_VERSIONS,
+  EngineLaunchError,
+  type EngineSurface,
+  type EngineTarget,
   ExternalEngine,
-  planEngineRun,
-  shellLine,
-  verlRewardGlue,
-} from "./engines/launch.js";
+  engineTargets,
+  OpenRlhfSurface,
+  resolveEngine,
+  VerlSurface,
+  validateOpenRlhfArgs,
+  validateVerlOverrides,
+} from "./engines/engine-surface.js";
+export { engineDataFiles, planEngineRun, shellLine } from "./engines/launch.js";
+export { EngineLaunchConfig, type EngineLaunchConfigInput } from "./engines/launch-config.js";
+export type { EngineLaunchPlan, LaunchData, UnsupportedOption } from "./engines/launch-plan.js";
+export { PRESET_OPTION_TABLE } from "./engines/option-table.js";
 export {
   type PreparedEngineRun,
   type PrepareEngineRunOptions,
+  type PromptLengths,
   prepareEngineRun,
 } from "./engines/prepare-run.js";
+export { verlRewardGlue } from "./engines/verl-launch.js";
 export {
   GrpoBatchError,
   ModelDirError,
@@ -113,7 +124,6 @@ export {
   type PromptedInstance,
   SftExample,
   type SftSequence,
-  scoreResponses,
 } from "./training-data.js";
 export type {
   GradientPass,

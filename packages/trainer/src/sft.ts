@@ -14,7 +14,12 @@ import {
   loadLatestCheckpoint,
   RunLog,
 } from "./run-files.js";
-import { loadPromptedInstances, loadSftExamples, type SftSequence } from "./training-data.js";
+import {
+  loadPromptedInstances,
+  loadSftExamples,
+  type SftSequence,
+  trainingPromptBudget,
+} from "./training-data.js";
 import { runSteps, type TrainingRunOptions, type TrainingRunResult } from "./training-loop.js";
 
 /**
@@ -38,8 +43,13 @@ export async function runSft(
   const config = parsed.data;
   const model = await readModelDir(options.modelDir);
   const tokenizer = await loadModelTokenizer(options.modelDir);
-  // Without a budget, any prompt that leaves room for a response; examples that do not fit are skipped.
-  const maxPrompt = config.maxPromptTokens ?? Math.max(1, model.config.max_position_embeddings - 64);
+  // Room for the held-out responses sampled from the same prompts; examples that do not fit are skipped.
+  const maxPrompt = trainingPromptBudget(
+    model.config.max_position_embeddings,
+    tokenizer,
+    config.heldout.maxTokens,
+    config.maxPromptTokens,
+  );
   const train = await loadPromptedInstances(options.instancesFile, tokenizer, maxPrompt);
   const skipped = [...train.skipped];
   const oracle = config.oracleResponses ? train.items : [];

@@ -1,10 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { RewardFn } from "@swerl/reward";
 import { LlamaConfig } from "@swerl/schema";
 import { z } from "zod";
 import { createDefaultModel, DefaultModelSpec } from "./default-model.js";
 import { TrainerConfigError } from "./errors.js";
 import { runGrpo } from "./grpo.js";
+import { loadModelTokenizer } from "./model-tokenizer.js";
 import {
   GrpoRunConfig,
   type GrpoRunConfigInput,
@@ -13,6 +15,7 @@ import {
 } from "./run-config.js";
 import type { HeldoutRow } from "./run-files.js";
 import { runSft } from "./sft.js";
+import { trainingPromptBudget } from "./training-data.js";
 import type { TrainingProgress, TrainingRunResult } from "./training-loop.js";
 
 /**
@@ -116,6 +119,8 @@ export interface TrainLocalOptions {
   onProgress?: (event: TrainLocalProgress) => void;
   /** Aborting finishes the current step, saves a checkpoint and returns (interrupted: true). */
   signal?: AbortSignal;
+  /** Scores GRPO's samples and every held-out response; the SWE-RL reward (`sweRlReward`) when absent. */
+  reward?: RewardFn;
 }
 
 export interface TrainLocalResult {
@@ -163,9 +168,14 @@ export async function runLocalPhase(
   const positions = LlamaConfig.parse(
     JSON.parse(await readFile(join(options.modelDir, "config.json"), "utf8")),
   ).max_position_embeddings;
-  // (An SFT-only config assumes the default GRPO length, so a later GRPO run sees the same prompts.)
-  const responseRoom = config.grpo ? config.grpo.sampling.maxTokens : LOCAL_GRPO_DEFAULTS.sampling.maxTokens;
-  const budget = config.maxPromptTokens ?? Math.max(1, positions - responseRoom - 64);
+  // (An SFT-only config assumes the default GRPO lengths, so a later GRPO run sees the same prompts.)
+  // Room for the longest response either phase samples from these prompts.
+  const grpoLengths = config.grpo
+    ? [config.grpo.sampling.maxTokens, config.grpo.heldout.maxTokens]
+    : [LOCAL_GRPO_DEFAULTS.sampling.maxTokens, LOCAL_GRPO_DEFAULTS.heldout.maxTokens];
+  const responseRoom = Math.max(...grpoLengths, config.sft ? config.sft.heldout.maxTokens : 0);
+  const tokenizer = await loadModelTokenizer(options.modelDir);
+  const budget = trainingPromptBudget(positions, tokenizer, responseRoom, config.maxPromptTokens);
   const run = {
     instancesFile: options.instancesFile,
     modelDir: options.modelDir,
@@ -173,6 +183,7 @@ export async function runLocalPhase(
     ...(options.heldoutFile ? { heldoutFile: options.heldoutFile } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.reward ? { reward: options.reward } : {}),
   };
   if (phase === "sft") {
     if (!config.sft)
@@ -213,6 +224,7 @@ export async function trainLocal(options: TrainLocalOptions): Promise<TrainLocal
     ...(options.examplesFile ? { examplesFile: options.examplesFile } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.reward ? { reward: options.reward } : {}),
   };
   let modelDir = baseModelDir;
   let sft: TrainingRunResult | null = null;

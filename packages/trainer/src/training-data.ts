@@ -1,5 +1,12 @@
-import { calculateSearchReplaceReward } from "@swerl/reward";
-import { buildRepairPrompt, ChatMessage, type Policy, PromptBudgetError } from "@swerl/rollout";
+import { type RewardFn, scoreWith, sweRlReward } from "@swerl/reward";
+import {
+  buildRepairPrompt,
+  ChatMessage,
+  type Policy,
+  PromptBudgetError,
+  promptBudget,
+  templateOverhead,
+} from "@swerl/rollout";
 import { type RlInstance, RlInstance as RlInstanceSchema, readRecords } from "@swerl/schema";
 import { z } from "zod";
 import type { ModelTokenizer } from "./model-tokenizer.js";
@@ -54,6 +61,31 @@ export interface PromptedInstance {
 }
 
 /**
+ * The prompt budget of a training run (rollout's `promptBudget`): the model's context less the longest
+ * response sampled from these prompts (`completionTokens`) and the chat template's measured tokens,
+ * capped by an explicit `maxPromptTokens`. SFT and GRPO use the same rule, so they train and evaluate on
+ * the same held-out prompts.
+ */
+export function trainingPromptBudget(
+  contextLength: number,
+  tokenizer: ModelTokenizer,
+  completionTokens: number,
+  maxPromptTokens: number | undefined,
+): number {
+  const templateTokens = templateOverhead({
+    render: (messages) => tokenizer.renderPrompt(messages),
+    countTokens: (text) => tokenizer.encode(text).length,
+  });
+  return promptBudget({
+    contextLength,
+    completionTokens,
+    templateTokens,
+    maxPromptTokens,
+    completionOption: "maxTokens",
+  }) as number;
+}
+
+/**
  * Reads RL instances (JSONL or Parquet) and builds each one's prompt with rollout's `buildRepairPrompt`
  * and the model's chat template. Instances whose prompt cannot fit `maxPromptTokens` (counted with the
  * model's tokenizer) are skipped and returned by id.
@@ -81,18 +113,6 @@ export async function loadPromptedInstances(
   return { items, skipped };
 }
 
-/** The SWE-RL reward of each response (format errors score -1). */
-export function scoreResponses(instances: readonly RlInstance[], responses: readonly string[]): number[] {
-  return responses.map(
-    (text, i) =>
-      calculateSearchReplaceReward(
-        (instances[i] as RlInstance).codeContext,
-        (instances[i] as RlInstance).oracleNewContent,
-        text,
-      ).reward,
-  );
-}
-
 export interface HeldoutResult {
   instances: number;
   rewardMean: number;
@@ -100,11 +120,15 @@ export interface HeldoutResult {
   responseLengthMean: number;
 }
 
-/** One response per held-out instance (greedy when temperature is 0), scored with the SWE-RL reward. */
+/**
+ * One response per held-out instance (greedy when temperature is 0), scored with `reward` (the SWE-RL
+ * reward by default); a score of -1 counts as a format error.
+ */
 export async function evaluateHeldout(
   policy: Policy,
   items: readonly PromptedInstance[],
   sampling: { temperature: number; maxTokens: number; topP?: number; topK?: number; seed: number },
+  reward: RewardFn = sweRlReward,
 ): Promise<HeldoutResult> {
   if (items.length === 0) return { instances: 0, rewardMean: 0, formatErrorRate: 0, responseLengthMean: 0 };
   const groups = await policy.sample(
@@ -112,9 +136,9 @@ export async function evaluateHeldout(
     { ...sampling, n: 1 },
   );
   const samples = groups.map((g) => g.samples[0]);
-  const rewards = scoreResponses(
-    items.map((item) => item.instance),
-    samples.map((s) => s?.text ?? ""),
+  const rewards = await scoreWith(
+    reward,
+    items.map((item, i) => ({ instance: item.instance, response: samples[i]?.text ?? "" })),
   );
   return {
     instances: items.length,

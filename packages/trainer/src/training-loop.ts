@@ -1,3 +1,4 @@
+import type { RewardFn } from "@swerl/reward";
 import type { Policy } from "@swerl/rollout";
 import type { AdamOptimizer } from "./adam.js";
 import type { LoadedModel } from "./model-dir.js";
@@ -35,6 +36,8 @@ export interface TrainingRunOptions {
   signal?: AbortSignal;
   /** Stop after this step even if more are configured (resume later continues from there). */
   stopAfterStep?: number;
+  /** Scores GRPO's samples and the held-out responses; the SWE-RL reward (`sweRlReward`) when absent. */
+  reward?: RewardFn;
 }
 
 /** What a phase returns. */
@@ -76,11 +79,16 @@ export async function runSteps(options: {
   const { phase, run, model, trainer, optimizer } = options;
   const evaluate = async (step: number) => {
     if (options.heldoutItems.length === 0) return;
-    const result = await evaluateHeldout(options.policy, options.heldoutItems, {
-      ...(options.heldoutConfig.greedy ? { temperature: 0 } : options.heldoutSampling),
-      maxTokens: options.heldoutConfig.maxTokens,
-      seed: options.seed + 7919 * step,
-    });
+    const result = await evaluateHeldout(
+      options.policy,
+      options.heldoutItems,
+      {
+        ...(options.heldoutConfig.greedy ? { temperature: 0 } : options.heldoutSampling),
+        maxTokens: options.heldoutConfig.maxTokens,
+        seed: options.seed + 7919 * step,
+      },
+      run.reward,
+    );
     const row: HeldoutRow = { phase, step, time: new Date().toISOString(), ...result };
     await options.heldoutLog.append(row);
     run.onProgress?.({ kind: "heldout", phase, step, totalSteps: options.steps, heldout: row });

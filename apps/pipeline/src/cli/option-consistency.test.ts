@@ -15,11 +15,6 @@ const HAND_WRITTEN: Record<string, string> = {
   images: "a command group: its `images build` flags are generated from ImageBuildConfig",
   mine: "MineConfig pending",
   reward: "reward batch config pending",
-  rollout: "RolloutConfig pending",
-  "serve-policy": "PolicyServerConfig pending",
-  "serve-reward": "RewardServerConfig pending",
-  train: "trainer configs pending",
-  validate: "validate config pending",
 };
 
 /** Stages whose options do not declare their schema yet, and why. */

@@ -117,8 +117,11 @@ describe("swerl eval", () => {
     expect(readFileSync(path.join(root, "out-old", "gold.old.json"), "utf8")).toContain('"error_ids"');
   });
 
-  it("is a usage error for a Hub dataset name and for an instance without a spec", async () => {
+  it("names a Hub dataset that is not cached offline, and is a usage error for an instance without a spec", async () => {
     const io = captureOutput();
+    const hubHome = mkdtempSync(path.join(tmpdir(), "swerl-hf-home-"));
+    vi.stubEnv("HF_HOME", hubHome);
+    vi.stubEnv("HF_HUB_OFFLINE", "1");
     const hub = [
       "--dataset_name",
       "princeton-nlp/SWE-bench_Verified",
@@ -127,8 +130,9 @@ describe("swerl eval", () => {
       "--run_id",
       "h",
     ];
-    expect(await main(["node", "swerl", "eval", ...hub])).toBe(2);
-    expect(io.err()).toContain("Hugging Face Hub names are not supported by this build");
+    expect(await main(["node", "swerl", "eval", ...hub])).toBe(1);
+    expect(io.err()).toMatch(/princeton-nlp\/SWE-bench_Verified.*test/);
+    vi.unstubAllEnvs();
     const nospec = [
       "--dataset_name",
       path.join(root, "d.jsonl"),

@@ -34,7 +34,7 @@ export function registerEval(program: Command): void {
     );
   const flags = addConfigOptions(command, EvaluationConfig, {
     flags: {
-      datasetName: { name: "dataset_name", aliases: ["dataset"], placeholder: "<file>" },
+      datasetName: { name: "dataset_name", aliases: ["dataset"], placeholder: "<file|owner/name>" },
       split: { name: "split" },
       predictionsPath: {
         name: "predictions_path",

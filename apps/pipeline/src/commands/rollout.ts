@@ -1,28 +1,27 @@
-import { runRollouts } from "@swerl/rollout";
+import { RolloutConfig, runRollouts } from "@swerl/rollout";
 import type { Command } from "commander";
 import { z } from "zod";
+import { addConfigOptions } from "../cli/config-options.js";
 import { openPolicy, PolicySpec } from "../policy-spec.js";
 import { type Progress, startProgress } from "../progress.js";
-import { parseOptions, UsageError } from "../usage-error.js";
+import { UsageError } from "../usage-error.js";
 
-const Options = z.object({
-  instances: z.string().min(1),
-  policy: PolicySpec,
-  model: z.string().min(1).optional(),
-  n: z.coerce.number().int().positive().default(4),
-  out: z.string().min(1),
-  maxTokens: z.coerce.number().int().positive().default(256),
-  temperature: z.coerce.number().nonnegative().default(1),
-  topP: z.coerce.number().gt(0).max(1).default(1),
-  topK: z.coerce.number().int().nonnegative().default(0),
-  seed: z.coerce.number().int().nonnegative().default(0),
-  threads: z.coerce.number().int().positive().optional(),
-  maxPromptTokens: z.coerce.number().int().positive().optional(),
-  tokenizer: z.string().min(1).optional(),
-  concurrency: z.coerce.number().int().positive().optional(),
-  apiKey: z.string().min(1).optional(),
+/** `swerl rollout`: RolloutConfig with the policy named by a spec instead of a model directory. */
+const RolloutCommandConfig = RolloutConfig.omit({ modelDir: true }).extend({
+  policy: PolicySpec.describe("onnx:<model directory> or openai:<server URL>"),
+  model: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("model name: the served model (openai, required) or the name recorded (onnx)"),
+  tokenizer: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("model directory whose tokenizer templates and counts prompts (openai)"),
+  apiKey: z.string().min(1).optional().describe("bearer token for the server"),
 });
-type Options = z.infer<typeof Options>;
+type Options = z.output<typeof RolloutCommandConfig>;
 
 /** The policy a `--policy` spec names; an OpenAI server needs its model name and tokenizer here. */
 async function openRolloutPolicy(options: Options) {
@@ -33,7 +32,7 @@ async function openRolloutPolicy(options: Options) {
     throw new UsageError(
       "--tokenizer: openai:URL needs the served model's directory (tokenizer.json, tokenizer_config.json) to template and budget prompts",
     );
-  const concurrency = options.concurrency ?? (onnx ? 1 : 4);
+  const concurrency = options.workers ?? (onnx ? 1 : 4);
   const opened = await openPolicy({
     spec: options.policy,
     batchSize: options.n,
@@ -47,26 +46,24 @@ async function openRolloutPolicy(options: Options) {
 }
 
 export function registerRollout(program: Command): void {
-  program
-    .command("rollout")
+  const command = program.command("rollout");
+  const flags = addConfigOptions(command, RolloutCommandConfig, {
+    flags: {
+      instances: { placeholder: "<file>" },
+      out: { placeholder: "<file>" },
+      policy: { placeholder: "<onnx:DIR|openai:URL>" },
+      model: { placeholder: "<name>" },
+      tokenizer: { placeholder: "<dir>" },
+      n: { short: "-n", placeholder: "<G>" },
+      apiKey: { placeholder: "<key>" },
+      workers: { aliases: ["concurrency"] },
+    },
+    env: { apiKey: "OPENAI_API_KEY" },
+  });
+  command
     .description(
       "sample G scored patches per RL instance from a local ONNX model or an OpenAI-compatible server",
     )
-    .requiredOption("--instances <file>", "RL instances (JSONL, JSON or Parquet)")
-    .requiredOption("--policy <onnx:DIR|openai:URL>", "onnx:<model directory> or openai:<server URL>")
-    .option("--model <name>", "model name: the served model (openai, required) or the name recorded (onnx)")
-    .option("-n <G>", "samples per instance", "4")
-    .requiredOption("--out <file>", "RolloutGroup JSONL; a rerun skips the instances already in it")
-    .option("--max-tokens <n>", "most tokens per sample", "256")
-    .option("--temperature <t>", "sampling temperature (0: greedy)", "1")
-    .option("--top-p <p>", "nucleus sampling mass", "1")
-    .option("--top-k <k>", "keep the k likeliest tokens (0: all)", "0")
-    .option("--seed <n>", "run seed; each instance's seed mixes it with the instance id", "0")
-    .option("--threads <n>", "ONNX Runtime threads (onnx)")
-    .option("--max-prompt-tokens <n>", "prompt budget (default: context length - max tokens - template)")
-    .option("--tokenizer <dir>", "model directory whose tokenizer templates and counts prompts (openai)")
-    .option("--concurrency <n>", "instances sampled at once (default: 1 onnx, 4 openai)")
-    .option("--api-key <key>", "bearer token for the server (default: $OPENAI_API_KEY)")
     .addHelpText(
       "after",
       `
@@ -80,7 +77,7 @@ Examples:
       --tokenizer runs/demo/model -n 16 --temperature 1 --out rollouts.jsonl`,
     )
     .action(async (raw: Record<string, unknown>) => {
-      const options = parseOptions(Options, { apiKey: process.env.OPENAI_API_KEY || undefined, ...raw });
+      const options = flags.read(raw);
       const opened = await openRolloutPolicy(options);
       const controller = new AbortController();
       const interrupt = () => controller.abort();
@@ -100,7 +97,7 @@ Examples:
           topP: options.topP,
           topK: options.topK,
           seed: options.seed,
-          concurrency: opened.concurrency,
+          workers: opened.concurrency,
           signal: controller.signal,
           onProgress: (p) => {
             progress ??= startProgress({ label: "rollout", total: p.total, unit: "instances" });

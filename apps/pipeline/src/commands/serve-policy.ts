@@ -1,15 +1,32 @@
-import { OnnxPolicy, startPolicyServer } from "@swerl/rollout";
+import { OnnxPolicy, PolicyServerConfig, startPolicyServer } from "@swerl/rollout";
 import type { Command } from "commander";
 import { z } from "zod";
-import { parseOptions } from "../usage-error.js";
+import { addConfigOptions } from "../cli/config-options.js";
 
-const Options = z.object({
-  model: z.string().min(1),
-  port: z.coerce.number().int().min(0).max(65535).default(8000),
-  host: z.string().min(1).default("127.0.0.1"),
-  name: z.string().min(1).optional(),
-  threads: z.coerce.number().int().positive().optional(),
-  batchSize: z.coerce.number().int().positive().default(16),
+/**
+ * The server's options plus the ONNX policy it serves (the model directory and OnnxPolicy's runtime knobs).
+ * The command listens on 8000 by default where the library picks a free port.
+ */
+export const ServePolicyConfig = PolicyServerConfig.extend({
+  port: PolicyServerConfig.shape.port.default(8000),
+  model: z.string().min(1).describe("model directory: config.json, tokenizer files, onnx/model.onnx"),
+  name: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("the served model name clients send (default: the directory's name)"),
+  threads: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("ONNX Runtime intra-op threads (default: all cores)"),
+  batchSize: z
+    .number()
+    .int()
+    .positive()
+    .default(16)
+    .describe("most samples of a request decoded in one batch"),
 });
 
 /** Resolves on the first SIGINT or SIGTERM, and stops listening for the other. */
@@ -26,15 +43,13 @@ function untilInterrupted(): Promise<string> {
 }
 
 export function registerServePolicy(program: Command): void {
-  program
+  const command = program
     .command("serve-policy")
-    .description("serve an ONNX model directory over the OpenAI API (completions, chat, streaming)")
-    .requiredOption("--model <dir>", "model directory: config.json, tokenizer files, onnx/model.onnx")
-    .option("-p, --port <n>", "port to listen on (0 picks a free one)", "8000")
-    .option("--host <addr>", "address to bind", "127.0.0.1")
-    .option("--name <name>", "the served model name clients send (default: the directory's name)")
-    .option("--threads <n>", "ONNX Runtime intra-op threads (default: all cores)")
-    .option("--batch-size <n>", "most samples of a request decoded in one batch", "16")
+    .description("serve an ONNX model directory over the OpenAI API (completions, chat, streaming)");
+  const flags = addConfigOptions(command, ServePolicyConfig, {
+    flags: { port: { short: "-p" }, requestTimeoutSeconds: { name: "request-timeout" } },
+  });
+  command
     .addHelpText(
       "after",
       `
@@ -42,27 +57,24 @@ Endpoints (under /v1):
   GET  /v1/models             the one served model
   POST /v1/completions        prompt text -> n choices, logprobs as token_id:N, token_ids (vLLM style)
   POST /v1/chat/completions   messages rendered with the model's chat template; stream: true for SSE
+  n and max_tokens over the caps answer 400; a request over its time limit 504; a client that
+  disconnects stops its generation.
 
 Examples:
   $ swerl serve-policy --model runs/demo/model --port 8001 --name swerl-demo
   $ curl http://127.0.0.1:8001/v1/completions -d '{"model":"swerl-demo","prompt":"def add(","n":4}'
   $ swerl rollout --policy openai:http://127.0.0.1:8001 --model swerl-demo --tokenizer runs/demo/model ...`,
     )
-    .action(async (raw: unknown) => {
-      const options = parseOptions(Options, raw);
-      const policy = await OnnxPolicy.fromDirectory(options.model, {
-        batchSize: options.batchSize,
-        ...(options.threads ? { threads: options.threads } : {}),
-        ...(options.name ? { model: options.name } : {}),
+    .action(async (raw: Record<string, unknown>) => {
+      const { model, name, threads, batchSize, ...server } = flags.read(raw);
+      const policy = await OnnxPolicy.fromDirectory(model, {
+        batchSize,
+        ...(threads ? { threads } : {}),
+        ...(name ? { model: name } : {}),
       });
       let running: Awaited<ReturnType<typeof startPolicyServer>>;
       try {
-        running = await startPolicyServer({
-          policy,
-          host: options.host,
-          port: options.port,
-          chatTemplate: policy.tokenizer.chatTemplate,
-        });
+        running = await startPolicyServer({ ...server, policy, chatTemplate: policy.tokenizer.chatTemplate });
       } catch (error) {
         await policy.close();
         throw error;

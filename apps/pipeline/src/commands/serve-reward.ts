@@ -1,50 +1,44 @@
-import { startRewardServer } from "@swerl/reward";
+import { RewardServerConfig, startRewardServer } from "@swerl/reward";
 import type { Command } from "commander";
-import { z } from "zod";
-import { parseOptions } from "../usage-error.js";
-
-const Options = z.object({
-  port: z.coerce.number().int().min(0).max(65535).default(8000),
-  host: z.string().default("127.0.0.1"),
-  workers: z.coerce.number().int().positive().optional(),
-  timeout: z.coerce.number().positive().default(60),
-  maxBodyMb: z.coerce.number().positive().default(64),
-  maxPending: z.coerce.number().int().positive().default(4096),
-});
+import { addConfigOptions } from "../cli/config-options.js";
 
 export function registerServeReward(program: Command): void {
-  program
+  const command = program
     .command("serve-reward")
-    .description("serve the SWE-RL reward over HTTP (OpenRLHF --remote_rm_url compatible)")
-    .option("-p, --port <n>", "port to listen on (0 picks a free one)", "8000")
-    .option("--host <addr>", "address to bind", "127.0.0.1")
-    .option("-w, --workers <n>", "worker threads (default: all cores)")
-    .option("--timeout <seconds>", "time limit per response", "60")
-    .option("--max-body-mb <n>", "largest request body accepted", "64")
-    .option("--max-pending <n>", "most responses waiting at once before answering 503", "4096")
+    .description(
+      "serve the SWE-RL reward over HTTP (OpenRLHF --reward.remote_url / --remote_rm_url, swerl's verl glue)",
+    );
+  const flags = addConfigOptions(command, RewardServerConfig, {
+    flags: {
+      port: { short: "-p" },
+      workers: { short: "-w" },
+      // the old name of the per-response limit (already in seconds)
+      timeoutSeconds: { name: "timeout", aliases: ["timeout-seconds"] },
+      requestTimeoutSeconds: { name: "request-timeout" },
+      slowAfterSeconds: { name: "slow-after" },
+    },
+  });
+  command
     .addHelpText(
       "after",
       `
 Endpoints:
-  GET  /health       {"status": "ok", "workers": N, "pending": N}
+  GET  /health       {"status": "ok", "workers": N, "pending": N, "queued": N, "slow": N}
   POST /score        one {code_context, oracle_new_content, output} record, or {"items": [...]}
-  POST /get_reward   OpenRLHF: {"query": [...], "prompts": [...], "labels": [json instance, ...]}
-                     -> {"rewards": [...], "scores": [...], "extra_logs": {...}}
+  POST /get_reward   {"query": [...], "prompts": [...], "labels": [json instance, ...]}
+                     -> {"rewards": [...], "scores": [...], "extra_logs": {format_error, timed_out, prompt_truncated, ...}}
+  A query whose prompt was left-truncated (or sent without prompts) is scored on the response after the
+  prompt's end or the last assistant turn; "prompts": [""] says the query is the response alone.
 
 Examples:
-  $ swerl serve-reward --port 8000
-  $ openrlhf ... --remote_rm_url http://127.0.0.1:8000/get_reward`,
+  $ swerl serve-reward --port 8000                      # 127.0.0.1 only
+  $ swerl serve-reward --host 0.0.0.0 --port 8000       # reachable from the Ray workers
+  $ openrlhf ... --reward.remote_url http://head:8000/get_reward`,
     )
-    .action(async (raw: unknown) => {
-      const options = parseOptions(Options, raw);
-      const running = await startRewardServer({
-        port: options.port,
-        host: options.host,
-        workers: options.workers,
-        timeoutMs: options.timeout * 1000,
-        maxBodyBytes: options.maxBodyMb * 1024 * 1024,
-        maxPending: options.maxPending,
-      });
+    .action(async (raw: Record<string, unknown>) => {
+      const config = flags.read(raw);
+      const running = await startRewardServer(config);
+      await running.pool.ready();
       process.stdout.write(
         `reward server on ${running.url} with ${running.pool.size} workers (Ctrl-C to stop)\n`,
       );

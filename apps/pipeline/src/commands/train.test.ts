@@ -18,7 +18,17 @@ const instance = {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "swerl-train-cli-"));
-  await writeRecords(join(dir, "rl.jsonl"), RlInstance, [instance]);
+  await writeRecords(join(dir, "rl1.jsonl"), RlInstance, [instance]);
+  // 40 instances: one paper batch of 32 after the held-out split and the last one, whose prompt is overlong.
+  await writeRecords(
+    join(dir, "rl.jsonl"),
+    RlInstance,
+    Array.from({ length: 40 }, (_, i) => ({
+      ...instance,
+      instanceId: `demo__calc-${i}`,
+      ...(i === 39 ? { problemStatement: "x".repeat(100_000) } : {}),
+    })),
+  );
 });
 afterAll(async () => {
   vi.restoreAllMocks();
@@ -47,12 +57,66 @@ describe("swerl train --engine", () => {
       join(dir, "rl.jsonl"),
       "--out",
       join(dir, "v"),
+      "--preset",
+      "dapo",
       "--dry-run",
     ]);
     expect(code).toBe(0);
     expect(out()).toContain("def compute_score(data_source, solution_str, ground_truth, extra_info=None):");
     expect(out()).toMatch(/ray job submit .* -- python3 -m verl\.trainer\.main_ppo /);
+    expect(out()).toContain("engine: verl@0.7.0");
+    expect(out()).toContain("prompts: 40 read, 1 over the prompt limit filtered out, 36 train, 3 validation");
+    expect(out()).toContain('unsupported by verl@0.7.0: grpo.equalRewardGroups = "drop"');
+    await expect(access(join(dir, "v"))).rejects.toThrow();
     vi.restoreAllMocks();
+  });
+  it("--check validates offline, filters and counts overlong prompts, and writes nothing", async () => {
+    const out = capture();
+    const code = await main([
+      "node",
+      "swerl",
+      "train",
+      "--engine",
+      "openrlhf@0.10.1",
+      "--instances",
+      join(dir, "rl.jsonl"),
+      "--out",
+      join(dir, "c"),
+      "--max-prompt-tokens",
+      "20000",
+      "--nodes",
+      "2",
+      "--check",
+    ]);
+    vi.restoreAllMocks();
+    expect(code).toBe(0);
+    const text = out();
+    expect(text).toContain("engine: openrlhf@0.10.1.post2");
+    expect(text).toContain("1 over the prompt limit filtered out");
+    expect(text).toContain("filtered: demo__calc-39");
+    expect(text).toMatch(/--remote_rm_url http:\/\/127\.0\.0\.1:8000\/get_reward/);
+    expect(text).toContain("--actor_num_nodes 2");
+    await expect(access(join(dir, "c"))).rejects.toThrow();
+  });
+  it("names a bad engine version", async () => {
+    const err: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      err.push(String(chunk));
+      return true;
+    });
+    const code = await main([
+      "node",
+      "swerl",
+      "train",
+      "--engine",
+      "verl@0.2",
+      "--instances",
+      join(dir, "rl.jsonl"),
+      "--check",
+    ]);
+    vi.restoreAllMocks();
+    expect(code).not.toBe(0);
+    expect(err.join("")).toContain("verl 0.2 is not pinned; use one of verl@0.7.0");
   });
   it("writes the OpenRLHF prompt file", async () => {
     capture();
@@ -71,12 +135,14 @@ describe("swerl train --engine", () => {
     expect(code).toBe(0);
     const rows = [];
     for await (const row of readRecords(join(dir, "o", "swerl_prompts.jsonl"), OpenRlhfRow)) rows.push(row);
-    expect(rows).toHaveLength(1);
+    expect(rows).toHaveLength(36);
     expect(rows[0]?.input.map((m) => m.role)).toEqual(["system", "user"]);
     expect(rows[0]?.input[1]?.content).toContain("add() subtracts");
-    expect(JSON.parse(await readFile(join(dir, "o", "swerl_prompts.jsonl"), "utf8")).label).toContain(
-      "demo__calc-1",
-    );
+    expect(
+      JSON.parse((await readFile(join(dir, "o", "swerl_prompts.jsonl"), "utf8")).split("\n")[0]!).label,
+    ).toContain("demo__calc-");
+    const validation = (await readFile(join(dir, "o", "swerl_val.jsonl"), "utf8")).trim().split("\n");
+    expect(validation).toHaveLength(3);
   });
 });
 
@@ -86,8 +152,8 @@ describe("swerl train --config (local engine)", () => {
     await writeFile(
       runFile,
       JSON.stringify({
-        instancesFile: "rl.jsonl",
-        heldoutFile: "rl.jsonl",
+        instancesFile: "rl1.jsonl",
+        heldoutFile: "rl1.jsonl",
         outDir: "local",
         model: {
           config: { vocab_size: 400, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1 },

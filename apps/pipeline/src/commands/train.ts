@@ -1,54 +1,50 @@
-import { readFile } from "node:fs/promises";
-import { startRewardServer } from "@swerl/reward";
 import {
-  ExternalEngine,
-  paperPreset,
-  parseGrpoConfig,
-  prepareEngineRun,
+  EngineLaunchConfig,
+  engineTargets,
   readTrainConfigFile,
   type TrainLocalProgress,
   trainLocal,
 } from "@swerl/trainer";
 import type { Command } from "commander";
 import { z } from "zod";
+import { addConfigOptions } from "../cli/config-options.js";
 import { type Progress, startProgress } from "../progress.js";
-import { parseOptions, UsageError } from "../usage-error.js";
+import { UsageError } from "../usage-error.js";
+import { trainEngineCommand } from "./train-engine.js";
 
-const Engine = z.enum(["local", ...ExternalEngine]);
-
-const Options = z.object({
-  engine: Engine.default("local"),
-  instances: z.string().optional(),
-  config: z.string().optional(),
-  model: z.string().default("meta-llama/Llama-3.3-70B-Instruct"),
-  out: z.string().default("runs/train-external"),
-  rewardUrl: z.string().url().default("http://127.0.0.1:8000"),
-  rayAddress: z.string().optional(),
-  dryRun: z.boolean().default(false),
-  serveReward: z.coerce.number().int().min(0).max(65535).optional(),
+/**
+ * `swerl train`: the engine launch's options (EngineLaunchConfig, where the run goes and how) plus what
+ * the command itself does with them. `--engine local` (the default here) trains on this machine instead.
+ */
+export const TrainCommandConfig = EngineLaunchConfig.extend({
+  engine: z.string().default("local").describe("local (this CPU), verl[@0.7.0] or openrlhf[@0.11|@0.10.1]"),
+  preset: z.enum(["paper", "dr-grpo", "dapo"]).optional().describe("GRPO preset (default: paper)"),
+  instances: z.string().optional().describe("RL instances (.jsonl or .parquet) to train on"),
+  config: z.string().optional().describe("local: run file; engines: launch or GRPO config JSON"),
+  out: z.string().default("runs/train-external").describe("Ray working_dir: data files and glue"),
+  dryRun: z.boolean().default(false).describe("print the files and command, write nothing"),
+  check: z.boolean().default(false).describe("validate the prepared run offline and print it"),
+  serveReward: z.number().int().min(0).max(65535).optional().describe("serve rewards on this port instead"),
+  host: z.string().min(1).default("127.0.0.1").describe("with --serve-reward: address to bind"),
 });
 
 export function registerTrain(program: Command): void {
-  program
+  const command = program
     .command("train")
     .description(
-      "SFT then GRPO on the local CPU engine (--config FILE), or prepare a GRPO run on verl or OpenRLHF",
-    )
-    .option("--engine <engine>", `local (default) or an external engine: ${ExternalEngine.join(", ")}`)
-    .option(
-      "--instances <file>",
-      "RL instances (.jsonl or .parquet) to train on (required unless --serve-reward)",
-    )
-    .option(
-      "-c, --config <file>",
-      'local: the run file (see below); verl/openrlhf: GRPO config JSON, optionally {"preset": ...} (default: the paper preset)',
-    )
-    .option("--model <path>", "Hugging Face model directory or id the engine trains")
-    .option("--out <dir>", "where the dataset and glue are written (the Ray job's working_dir)")
-    .option("--reward-url <url>", "swerl reward server as the engine's workers reach it")
-    .option("--ray-address <url>", "Ray dashboard address for `ray job submit`")
-    .option("--dry-run", "print the files and command without writing anything")
-    .option("--serve-reward <port>", "run the reward server on this port (until Ctrl-C) instead of planning")
+      "SFT then GRPO on the local CPU engine (--config FILE), or prepare a GRPO run on a pinned verl or OpenRLHF",
+    );
+  const flags = addConfigOptions(command, TrainCommandConfig, {
+    flags: {
+      modelPath: { name: "model" },
+      config: { short: "-c" },
+      microBatchPerGpu: { name: "micro-batch" },
+      logProbMicroBatchPerGpu: { name: "log-prob-micro-batch" },
+      gpuMemoryUtilization: { name: "gpu-memory" },
+    },
+    omit: { grpo: "a GRPO config object: give it in the --config file, or pick --preset" },
+  });
+  command
     .addHelpText(
       "after",
       `
@@ -67,17 +63,19 @@ Local engine (--engine local, the default): --config FILE is a JSON run file, pa
 A run resumes from what outDir holds. Ctrl-C finishes the current step, saves a checkpoint and exits;
 run the same command again to continue.
 
-External engines (--engine verl|openrlhf) write the dataset, a config using the paper preset, the
-reward glue and the \`ray job submit\` command, and serve their rewards.
+External engines (${engineTargets().join(", ")}) measure the prompts, write the train and
+validation files and the reward glue, and print the validated \`ray job submit\` command, the checkpoint
+directory and where the trained model lands; preset options the engine cannot express are listed as
+unsupported. Flags override the --config file's keys.
 
 Examples:
   $ swerl train --config runs/local.json
-  $ swerl train --engine verl --instances runs/demo/data/rl.jsonl --dry-run
-  $ swerl train --engine openrlhf --instances rl.parquet --out runs/orlhf --reward-url http://head:8000
+  $ swerl train --engine verl --instances runs/demo/data/rl.jsonl --nodes 2 --gpus-per-node 8 --check
+  $ swerl train --engine openrlhf@0.10.1 --instances rl.parquet --out runs/orlhf --reward-url http://head:8000
   $ swerl train --engine openrlhf --serve-reward 8000`,
     )
-    .action(async (raw: unknown) => {
-      const options = parseOptions(Options, raw);
+    .action(async (raw: Record<string, unknown>) => {
+      const options = flags.read(raw);
       if (options.engine === "local") {
         if (options.serveReward !== undefined)
           throw new UsageError("--serve-reward: only with --engine verl or openrlhf");
@@ -85,35 +83,24 @@ Examples:
         await trainLocalCommand(options.config);
         return;
       }
-      if (options.serveReward !== undefined) {
-        const server = await startRewardServer({ port: options.serveReward, host: "0.0.0.0" });
-        process.stdout.write(`reward server: ${server.url}/get_reward (Ctrl-C to stop)\n`);
-        await new Promise<void>((done) => process.once("SIGINT", () => done()));
-        await server.close();
-        return;
-      }
-      if (!options.instances) throw new UsageError("--instances: required unless --serve-reward is given");
-      const config = options.config
-        ? parseGrpoConfig(JSON.parse(await readFile(options.config, "utf8")), options.config)
-        : paperPreset;
-      const run = await prepareEngineRun({
-        engine: options.engine,
-        instancesFile: options.instances,
-        config,
-        modelPath: options.model,
-        workDir: options.out,
-        rewardUrl: options.rewardUrl,
-        dryRun: options.dryRun,
-        ...(options.rayAddress ? { rayAddress: options.rayAddress } : {}),
-      });
-      const verb = options.dryRun ? "would write" : "wrote";
-      process.stdout.write(`${verb} ${run.datasetPath} (${run.prompts} prompts)\n`);
-      for (const [file, content] of Object.entries(run.files))
-        process.stdout.write(`${verb} ${file}${options.dryRun ? `:\n${content}` : ""}\n`);
-      process.stdout.write(
-        `start the reward server: swerl train --engine ${options.engine} --serve-reward 8000\n`,
+      // Only the launch options given as flags override the config file's.
+      const launchKeys = new Set(Object.keys(EngineLaunchConfig.shape));
+      const given = flags.flags.filter((f) => raw[f.attribute] !== undefined && launchKeys.has(f.path));
+      const launch: Record<string, unknown> = Object.fromEntries(
+        given.map((f) => [f.path, options[f.path as keyof typeof options]]),
       );
-      process.stdout.write(`submit:\n${run.submit}\n`);
+      if (options.preset) launch.grpo = { preset: options.preset };
+      await trainEngineCommand({
+        engine: options.engine,
+        ...(options.instances ? { instances: options.instances } : {}),
+        ...(options.config ? { config: options.config } : {}),
+        out: options.out,
+        dryRun: options.dryRun,
+        check: options.check,
+        ...(options.serveReward !== undefined ? { serveReward: options.serveReward } : {}),
+        host: options.host,
+        launch,
+      });
     });
 }
 

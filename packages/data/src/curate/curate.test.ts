@@ -6,7 +6,9 @@ import { MinedPullRequest, RlInstance, readAllRecords } from "@swerl/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { minePullRequests } from "../mine-pull-requests.js";
 import { buildFixtureWorld, type FixtureWorld } from "../testing/fixture-world.js";
-import { type CurateSummary, curatePullRequests, DroppedPullRequest, readCurateConfig } from "./curate.js";
+import { type CurateSummary, curatePullRequests } from "./curate.js";
+import { readCurateConfig } from "./curate-config.js";
+import { DroppedPullRequest } from "./funnel.js";
 
 let root: string;
 let world: FixtureWorld;

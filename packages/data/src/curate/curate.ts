@@ -5,109 +5,33 @@ import {
   formatLocation,
   JsonlWriter,
   MinedPullRequest,
-  Provenance,
+  type Provenance,
   RecordError,
   RlInstance,
   readRecords,
   SwerlError,
   writeParquet,
 } from "@swerl/schema";
-import { z } from "zod";
-import {
-  builtinContamination,
-  type Contamination,
-  contaminationReason,
-  loadContamination,
-} from "../decontamination.js";
+import { contaminationReason } from "../decontamination.js";
 import { GitObjectReader } from "../git-object-reader.js";
 import { GitRepository } from "../git-repository.js";
 import { mapLimited } from "../map-limited.js";
 import { MiningError } from "../mine-pull-requests.js";
 import { patchKey } from "../patch-dedup.js";
-import { FilterConfig, noiseReason } from "../pr-filters.js";
+import { noiseReason } from "../pr-filters.js";
 import { repoDirectoryName } from "../repository-cache.js";
-import { BugFixConfig, heuristicBugFix, llmBugFix, type SamplingPolicy } from "./bug-fix-classifier.js";
-import { llmRankRelevantFiles } from "./llm-relevant-files.js";
+import { heuristicBugFix, llmBugFix, type SamplingPolicy } from "./bug-fix-classifier.js";
+import { buildInstance, instanceIdOf, type OpenRepository } from "./build-instance.js";
+import { CurateConfig, type CurateConfigInput, contaminationOf } from "./curate-config.js";
 import {
-  type FileFactsCache,
-  type RelevantFile,
-  RelevantFilesConfig,
-  rankRelevantFiles,
-} from "./relevant-files.js";
-
-/** Which SWE-bench data mined instances are checked against. */
-export const DecontaminationConfig = z.object({
-  enabled: z.boolean().default(true),
-  /** SWE-bench JSONL files (`repo`, `instance_id`); their repositories and instances are excluded. */
-  files: z.array(z.string()).optional(),
-  /**
-   * A directory holding the published SWE-bench files (`swe-bench_lite.test.jsonl`,
-   * `swe-bench_lite.dev.jsonl`, `swe-bench_verified.test.jsonl`), used when `files` is not given.
-   * Default: `$SWERL_SWEBENCH_DIR`. With neither, the built-in list of SWE-bench's 12 repositories is used.
-   */
-  datasetsDir: z.string().optional(),
-  /** `repo` (default, as the paper): drop every PR of a SWE-bench repository; `instance`: only SWE-bench's own PRs. */
-  level: z.enum(["repo", "instance"]).default("repo"),
-});
-export type DecontaminationConfig = z.infer<typeof DecontaminationConfig>;
-
-/** Everything `swerl curate --config` can set; every field has a default. */
-export const CurateConfig = z.object({
-  filters: FilterConfig.prefault({}),
-  bugFix: BugFixConfig.prefault({}),
-  dedup: z.boolean().default(true),
-  decontamination: DecontaminationConfig.prefault({}),
-  relevantFiles: RelevantFilesConfig.prefault({}),
-  /** `provenance.source` of the instances written. */
-  source: Provenance.shape.source.default("github"),
-  /** Also write `rl-instances.parquet`. */
-  parquet: z.boolean().default(true),
-  /** Pull requests read and processed together (the LLM classifier sees one batch per call). */
-  batchSize: z.number().int().positive().default(64),
-  /** Pull requests whose code context is read from git at once. */
-  concurrency: z.number().int().positive().default(4),
-});
-export type CurateConfig = z.infer<typeof CurateConfig>;
-export type CurateConfigInput = z.input<typeof CurateConfig>;
-
-/** The stages of the funnel, in order. */
-export const FUNNEL_STEPS = [
-  "mined",
-  "noise filters",
-  "bug fix",
-  "dedup",
-  "decontamination",
-  "code context",
-] as const;
-export type FunnelStep = (typeof FUNNEL_STEPS)[number];
-
-/** One row of `funnel.json`: `{ step, count, note }` (what the pipeline report reads) plus the detail. */
-export const FunnelStage = z.object({
-  step: z.string(),
-  /** Pull requests (or problems) entering this stage. */
-  countIn: z.number().int().nonnegative(),
-  /** Pull requests leaving it. */
-  count: z.number().int().nonnegative(),
-  note: z.string().optional(),
-  dropped: z.array(
-    z.object({
-      reason: z.string(),
-      count: z.number().int().nonnegative(),
-      /** Up to five instance ids (or `file:line` locations). */
-      examples: z.array(z.string()),
-    }),
-  ),
-});
-export type FunnelStage = z.infer<typeof FunnelStage>;
-
-/** One pull request the curation removed, as written to `dropped.jsonl`. */
-export const DroppedPullRequest = z.object({
-  id: z.string(),
-  step: z.string(),
-  reason: z.string(),
-  detail: z.string().optional(),
-});
-export type DroppedPullRequest = z.infer<typeof DroppedPullRequest>;
+  DroppedPullRequest,
+  FUNNEL_STEPS,
+  Funnel,
+  type FunnelStage,
+  type FunnelStep,
+  funnelMarkdown,
+} from "./funnel.js";
+import type { FileFactsCache } from "./relevant-files.js";
 
 export interface CurateProgress {
   read: number;
@@ -146,111 +70,6 @@ export interface CurateSummary {
   droppedFile: string;
 }
 
-/** Reads and validates a curate config JSON file; errors name the file and the field. */
-export async function readCurateConfig(file: string): Promise<CurateConfig> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, "utf8"));
-  } catch (err) {
-    throw new RecordError({ file }, "", `cannot read the curate config: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  const parsed = CurateConfig.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new RecordError({ file }, issue?.path.join(".") ?? "", issue?.message ?? "invalid curate config");
-  }
-  return parsed.data;
-}
-
-const SWEBENCH_FILES = [
-  "swe-bench_lite.test.jsonl",
-  "swe-bench_lite.dev.jsonl",
-  "swe-bench_verified.test.jsonl",
-];
-
-async function contaminationOf(config: DecontaminationConfig): Promise<Contamination> {
-  const builtin = builtinContamination();
-  let files = config.files;
-  const dir = config.datasetsDir ?? process.env.SWERL_SWEBENCH_DIR;
-  if (!files && dir) {
-    files = SWEBENCH_FILES.map((f) => join(dir, f)).filter((f) => existsSync(f));
-    if (files.length === 0) {
-      throw new SwerlError(
-        "E_CONFIG",
-        `decontamination.datasetsDir ${dir}: none of ${SWEBENCH_FILES.join(", ")} is there`,
-      );
-    }
-  }
-  if (!files || files.length === 0) return builtin;
-  const loaded = await loadContamination(files);
-  for (const r of builtin.repos) loaded.repos.add(r);
-  return loaded;
-}
-
-/** The instance id of a pull request: `owner__name-<number>`, as SWE-bench names its instances. */
-export function instanceIdOf(pr: Pick<MinedPullRequest, "repo" | "number">): string {
-  return `${repoDirectoryName(pr.repo)}-${pr.number}`;
-}
-
-function problemStatement(pr: MinedPullRequest): string {
-  return pr.linkedIssues.map((issue) => `${issue.title}\n${issue.body}\n`).join("\n");
-}
-
-class Funnel {
-  readonly #stages = new Map<
-    string,
-    { countIn: number; count: number; dropped: Map<string, { count: number; examples: string[] }> }
-  >();
-  constructor(steps: readonly string[]) {
-    for (const s of steps) this.#stages.set(s, { countIn: 0, count: 0, dropped: new Map() });
-  }
-  #stage(step: string) {
-    const s = this.#stages.get(step);
-    if (!s) throw new Error(`unknown funnel step ${step}`);
-    return s;
-  }
-  pass(step: string, n = 1) {
-    const s = this.#stage(step);
-    s.countIn += n;
-    s.count += n;
-  }
-  drop(step: string, reason: string, example: string) {
-    const s = this.#stage(step);
-    s.countIn += 1;
-    const d = s.dropped.get(reason) ?? { count: 0, examples: [] };
-    d.count += 1;
-    if (d.examples.length < 5) d.examples.push(example);
-    s.dropped.set(reason, d);
-  }
-  rows(): FunnelStage[] {
-    return [...this.#stages].map(([step, s]) => {
-      const dropped = [...s.dropped]
-        .map(([reason, d]) => ({ reason, count: d.count, examples: d.examples }))
-        .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1));
-      const note = dropped.length
-        ? `dropped ${dropped.map((d) => `${d.reason} ${d.count}`).join(", ")}`
-        : undefined;
-      return { step, countIn: s.countIn, count: s.count, ...(note ? { note } : {}), dropped };
-    });
-  }
-}
-
-/** The funnel as a Markdown table (`funnel.md`). */
-export function funnelMarkdown(funnel: readonly FunnelStage[]): string {
-  const lines = ["| stage | in | out | dropped | reasons (examples) |", "|---|---:|---:|---:|---|"];
-  for (const s of funnel) {
-    const reasons = s.dropped
-      .map(
-        (d) => `${d.reason} ${d.count} (${d.examples.slice(0, 2).join(", ")}${d.count > 2 ? ", ..." : ""})`,
-      )
-      .join("; ");
-    lines.push(`| ${s.step} | ${s.countIn} | ${s.count} | ${s.countIn - s.count} | ${reasons} |`);
-  }
-  return `${lines.join("\n")}\n`;
-}
-
 async function readMiningErrors(file: string): Promise<MiningError[]> {
   const out: MiningError[] = [];
   const text = await readFile(file, "utf8");
@@ -266,96 +85,6 @@ async function readMiningErrors(file: string): Promise<MiningError[]> {
     out.push(parsed.data);
   }
   return out;
-}
-
-/** A repository being curated: git for diffs, one long-lived object reader for everything else. */
-interface OpenRepository {
-  git: GitRepository;
-  objects: GitObjectReader;
-}
-
-type ContextResult = { instance: RlInstance; relevant: RelevantFile[] } | { reason: string; detail: string };
-
-/** Reads the code context and oracle of one surviving pull request from its repository. */
-async function buildInstance(
-  pr: MinedPullRequest,
-  repo: OpenRepository | { error: string },
-  config: CurateConfig,
-  cache: FileFactsCache,
-  policy: SamplingPolicy | undefined,
-): Promise<ContextResult> {
-  if ("error" in repo) return { reason: "repo-unavailable", detail: repo.error };
-  const { git, objects } = repo;
-  const missing: string[] = [];
-  for (const c of [pr.baseCommit, pr.headCommit]) if (!(await objects.hasCommit(c))) missing.push(c);
-  if (missing.length > 0) {
-    return { reason: "missing-commit", detail: `commit ${missing.join(", ")} is not in ${git.gitDir}` };
-  }
-  const before = pr.files.filter((f) => f.status !== "added").map((f) => f.path);
-  const after = pr.files.filter((f) => f.status !== "removed").map((f) => f.path);
-  const [baseContents, newContents, tree] = await Promise.all([
-    objects.readFiles(pr.baseCommit, before),
-    objects.readFiles(pr.headCommit, after),
-    objects.listTree(pr.baseCommit),
-  ]);
-  const unreadable = [
-    ...before.filter((p) => !baseContents.has(p)),
-    ...after.filter((p) => !newContents.has(p)),
-  ];
-  if (unreadable.length > 0) {
-    return { reason: "binary-or-missing-file", detail: `cannot read ${unreadable.join(", ")} as text` };
-  }
-  const statement = problemStatement(pr);
-  const rankInput = {
-    changed: new Map(pr.files.map((f) => [f.path, baseContents.get(f.path) ?? ""])),
-    allFiles: [...tree.keys()],
-    problemStatement: statement,
-    readFiles: (paths: readonly string[]) => objects.readFiles(pr.baseCommit, paths),
-    blobs: tree,
-    cache,
-  };
-  const relevant =
-    config.relevantFiles.ranker === "llm" && policy
-      ? await llmRankRelevantFiles(rankInput, policy, config.relevantFiles)
-      : await rankRelevantFiles(rankInput, config.relevantFiles);
-  const relevantContents = await objects.readFiles(
-    pr.baseCommit,
-    relevant.map((r) => r.path),
-  );
-  const codeContext: Record<string, string> = {};
-  for (const p of [...before].sort()) codeContext[p] = baseContents.get(p) as string;
-  for (const r of relevant) {
-    const text = relevantContents.get(r.path);
-    if (text !== undefined) codeContext[r.path] = text;
-  }
-  const oracleNewContent: Record<string, string> = {};
-  for (const f of [...pr.files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
-    oracleNewContent[f.path] = f.status === "removed" ? "" : (newContents.get(f.path) as string);
-  }
-  const oraclePatch =
-    pr.patch ??
-    (await git.git(
-      ["diff", "--no-color", "--no-ext-diff", "--no-renames", pr.baseCommit, pr.headCommit],
-      `cannot diff ${pr.baseCommit}..${pr.headCommit}`,
-    ));
-  const instance = RlInstance.parse({
-    instanceId: instanceIdOf(pr),
-    problemStatement: statement,
-    codeContext,
-    oracleNewContent,
-    oraclePatch,
-    provenance: {
-      source: config.source,
-      repo: pr.repo,
-      pullNumber: pr.number,
-      issueNumbers: pr.linkedIssues.map((i) => i.number),
-      baseCommit: pr.baseCommit,
-      mergeCommit: pr.mergeCommit ?? undefined,
-      createdAt: pr.createdAt,
-      url: `https://github.com/${pr.repo}/pull/${pr.number}`,
-    },
-  });
-  return { instance, relevant };
 }
 
 /**

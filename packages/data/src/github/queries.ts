@@ -1,3 +1,5 @@
+import { InternalError } from "@swerl/schema";
+
 /**
  * The GraphQL documents the client sends to GitHub. Every one of them is validated in a test against
  * GitHub's published schema (@octokit/graphql-schema). Fragments are appended to each document only
@@ -44,7 +46,7 @@ function withFragments(body: string): string {
       const name = m[1]!;
       if (included.has(name)) continue;
       const fragment = FRAGMENTS[name];
-      if (fragment === undefined) throw new Error(`query uses an undefined fragment ${name}`);
+      if (fragment === undefined) throw new InternalError(`GitHub query uses an undefined fragment ${name}`);
       included.add(name);
       pending.push(fragment);
     }
@@ -90,7 +92,10 @@ export function issueAlias(number: number): string {
  */
 export function issuesByNumberQuery(numbers: readonly number[]): string {
   const fields = numbers.map((n) => {
-    if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`not an issue number: ${n}`);
+    if (!Number.isSafeInteger(n) || n <= 0)
+      throw new InternalError(
+        `issuesByNumberQuery: not an issue number: ${n} (issue numbers are positive integers)`,
+      );
     return `    ${issueAlias(n)}: issueOrPullRequest(number: ${n}) { __typename ... on Issue { ...SwerlIssue } }`;
   });
   return withFragments(`query SwerlIssuesByNumber($owner: String!, $name: String!, $nestedPageSize: Int!) {

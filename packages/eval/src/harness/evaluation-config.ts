@@ -9,7 +9,9 @@ export const EvaluationConfig = z.object({
   datasetName: z
     .string()
     .min(1)
-    .describe("SWE-bench instances: a JSON, JSONL or Parquet file (a Hub name needs the Hub client)"),
+    .describe(
+      "SWE-bench instances: a JSON, JSONL or Parquet file, or a Hub dataset (princeton-nlp/SWE-bench_Verified)",
+    ),
   split: z.string().default("test").describe("dataset split (Hub names)"),
   predictionsPath: z
     .string()

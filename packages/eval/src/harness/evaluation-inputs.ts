@@ -1,7 +1,14 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { formatZodIssues, Prediction, readAllRecords, SweBenchInstance } from "@swerl/schema";
+import {
+  DatasetError,
+  formatZodIssues,
+  Prediction,
+  readAllRecords,
+  resolveDataset,
+  SweBenchInstance,
+} from "@swerl/schema";
 import { z } from "zod";
 import { RepositoryEnvironment } from "../executors/executor.js";
 import { RepositoryTestSpec, repositorySpec } from "../specs/test-spec.js";
@@ -12,17 +19,29 @@ import { EvaluationInputError, modelDirectoryName, safePathSegment } from "./out
 export const SPECS_FILE_NAME = "test-specs.json";
 
 /**
- * The dataset file: `datasetName` as a path. A Hub name (`owner/name`, not a file) is refused with what to
- * do instead: this build has no Hub client.
+ * The dataset file: `datasetName` as a path, or a Hugging Face dataset name (`princeton-nlp/SWE-bench_Verified`)
+ * resolved through the Hub into its cache (`resolveDataset`: HF_ENDPOINT, HF_TOKEN, HF_HOME, offline from the
+ * cache) for `split`.
  */
-export function resolveDatasetFile(config: Pick<EvaluationConfig, "datasetName" | "split">): string {
+export async function resolveDatasetFile(
+  config: Pick<EvaluationConfig, "datasetName" | "split">,
+): Promise<string> {
   if (existsSync(config.datasetName)) return config.datasetName;
-  if (/^[\w.-]+\/[\w.-]+$/.test(config.datasetName)) {
-    throw new EvaluationInputError(
-      `--dataset_name ${config.datasetName}: Hugging Face Hub names are not supported by this build (no Hub client); download the ${config.split} split as a JSONL or Parquet file and pass its path`,
-    );
+  let files: string[];
+  try {
+    files = await resolveDataset(config.datasetName, { split: config.split });
+  } catch (error) {
+    if (error instanceof DatasetError && error.code === "E_DATASET_NOT_FOUND")
+      throw new EvaluationInputError(
+        `--dataset_name ${config.datasetName}: no such file, and not a Hub dataset name (owner/name)`,
+      );
+    throw error;
   }
-  throw new EvaluationInputError(`--dataset_name ${config.datasetName}: no such file`);
+  if (files.length !== 1)
+    throw new EvaluationInputError(
+      `--dataset_name ${config.datasetName}: the ${config.split} split has ${files.length} Parquet files (${files.join(", ")}); the harness reads one dataset file: merge them (e.g. DuckDB COPY) and pass its path`,
+    );
+  return files[0]!;
 }
 
 async function readJson<S extends z.ZodType>(file: string, schema: S, flag: string): Promise<z.output<S>> {

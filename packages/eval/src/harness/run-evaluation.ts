@@ -171,7 +171,7 @@ export async function runEvaluation(
   runtime: EvaluationRuntime = {},
 ): Promise<EvaluationRun> {
   const config = parseConfig(EvaluationConfig, input, "runEvaluation");
-  const datasetFile = resolveDatasetFile(config);
+  const datasetFile = await resolveDatasetFile(config);
   const { all, selected } = await selectInstances(datasetFile, config);
   const byModel = await loadPredictions(config.predictionsPath, all, datasetFile);
   const predicted = new Set([...byModel.values()].flatMap((group) => [...group.keys()]));

@@ -5,6 +5,7 @@ import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 import type { z } from "zod";
 import { RecordError } from "../errors.js";
+import { fromFileLayout, toFileLayout } from "./layout.js";
 import { validateRecord } from "./validate.js";
 
 export interface ReadOptions {
@@ -59,7 +60,7 @@ export async function* readJsonl<S extends z.ZodType>(
       } catch (err) {
         throw new RecordError({ file, line }, "", `invalid JSON: ${(err as Error).message}`, { cause: err });
       }
-      record = validateRecord(schema, value, { file, line });
+      record = validateRecord(schema, fromFileLayout(schema, value), { file, line });
     } catch (err) {
       if (err instanceof RecordError && options.onInvalid) {
         options.onInvalid(err);
@@ -107,7 +108,7 @@ export class JsonlWriter<S extends z.ZodType> {
   async write(record: z.input<S> | z.output<S>): Promise<void> {
     this.line++;
     const valid = validateRecord(this.schema, record, { file: this.file, line: this.line });
-    if (!this.stream.write(`${JSON.stringify(valid)}\n`)) {
+    if (!this.stream.write(`${JSON.stringify(toFileLayout(this.schema, valid))}\n`)) {
       await new Promise<void>((resolve) => this.stream.once("drain", () => resolve()));
     }
   }

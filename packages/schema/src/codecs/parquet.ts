@@ -1,22 +1,17 @@
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { z } from "zod";
 import { RecordError } from "../errors.js";
 import type { ReadOptions } from "./jsonl.js";
+import { columnsOf, fromFileLayout, toFileLayout } from "./layout.js";
 import { validateRecord } from "./validate.js";
 
-/** Parquet key-value metadata that tells swerl's reader how the writer encoded columns. */
+/**
+ * Parquet key-value metadata of the previous layout (JSON text columns named here, camelCase names).
+ * Files written now carry none: their columns are native types; this is read for old files only.
+ */
 const METADATA_KEY = "swerl.columns";
-
-type ColumnKind = "VARCHAR" | "BIGINT" | "DOUBLE" | "BOOLEAN" | "JSON";
-
-interface ColumnPlan {
-  name: string;
-  kind: ColumnKind;
-  /** Whether SQL NULL in this column stands for an explicit `null` (else: the key was absent). */
-  nullIsNull: boolean;
-}
 
 interface ColumnsMetadata {
   json: string[];
@@ -42,114 +37,52 @@ function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-function kindOf(value: unknown): ColumnKind {
-  if (typeof value === "string") return "VARCHAR";
-  if (typeof value === "boolean") return "BOOLEAN";
-  if (typeof value === "number") return Number.isSafeInteger(value) ? "BIGINT" : "DOUBLE";
-  return "JSON";
-}
-
-function mergeKinds(a: ColumnKind | null, b: ColumnKind): ColumnKind {
-  if (a === null || a === b) return b;
-  if ((a === "BIGINT" && b === "DOUBLE") || (a === "DOUBLE" && b === "BIGINT")) return "DOUBLE";
-  return "JSON";
-}
-
-/** Chooses one column per top-level field from the values themselves (records are objects). */
-function planColumns(records: ReadonlyArray<Record<string, unknown>>): ColumnPlan[] {
-  const kinds = new Map<string, ColumnKind | null>();
-  const sawNull = new Set<string>();
-  const sawAbsent = new Set<string>();
-  for (const record of records) {
-    for (const [key, value] of Object.entries(record)) {
-      if (!kinds.has(key)) kinds.set(key, null);
-      if (value === null) sawNull.add(key);
-      else if (value !== undefined) kinds.set(key, mergeKinds(kinds.get(key) ?? null, kindOf(value)));
-    }
-  }
-  for (const record of records) {
-    for (const key of kinds.keys()) if (record[key] === undefined) sawAbsent.add(key);
-  }
-  return [...kinds].map(([name, kind]) => {
-    // A column holding both nulls and absences keeps them apart by storing JSON `null`.
-    const both = sawNull.has(name) && sawAbsent.has(name);
-    return { name, kind: both ? "JSON" : (kind ?? "VARCHAR"), nullIsNull: sawNull.has(name) && !both };
-  });
-}
-
 /**
- * Writes validated records to a Parquet file through DuckDB. Scalar fields become typed columns;
- * nested values (lists, maps, objects) become JSON text columns, named in the file's key-value
- * metadata so {@link readParquet} restores them. The file appears atomically.
+ * Writes validated records to a Parquet file through DuckDB, one column per field of the record
+ * schema, named in snake_case (`instance_id`, `code_context`, …) and typed natively: objects as
+ * STRUCT, path -> content records as MAP(VARCHAR, VARCHAR), arrays as LIST (see layout.ts). DuckDB,
+ * pyarrow and pandas read it as a plain table. The file appears atomically.
  */
 export async function writeParquet<S extends z.ZodType>(
   file: string,
   schema: S,
   records: Iterable<z.input<S> | z.output<S>> | AsyncIterable<z.input<S> | z.output<S>>,
 ): Promise<number> {
-  const rows: Record<string, unknown>[] = [];
-  for await (const record of records) {
-    const valid = validateRecord(schema, record, { file, row: rows.length });
-    if (typeof valid !== "object" || valid === null || Array.isArray(valid)) {
-      throw new RecordError({ file, row: rows.length }, "", "only object records can be written to Parquet");
-    }
-    rows.push(valid as Record<string, unknown>);
-  }
-  const columns = planColumns(rows);
+  const columns = columnsOf(schema);
+  if (!columns) throw new RecordError({ file }, "", "only object records can be written to Parquet");
   await mkdir(dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.partial`;
+  const rowsFile = `${temp}.jsonl`;
+  let count = 0;
   try {
+    const lines: string[] = [];
+    for await (const record of records) {
+      const valid = validateRecord(schema, record, { file, row: count });
+      lines.push(JSON.stringify(toFileLayout(schema, valid)));
+      count++;
+    }
+    await writeFile(rowsFile, lines.length ? `${lines.join("\n")}\n` : "");
     await withConnection(async (connection) => {
       const ddl = columns.length
-        ? columns.map((c) => `${quoteIdent(c.name)} ${c.kind === "JSON" ? "VARCHAR" : c.kind}`).join(", ")
+        ? columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")
         : `"__empty" VARCHAR`;
       await connection.run(`CREATE TABLE records (${ddl})`);
-      const appender = await connection.createAppender("records");
-      for (const row of rows) {
-        for (const column of columns) appendCell(appender, column, row[column.name]);
-        if (!columns.length) appender.appendNull();
-        appender.endRow();
+      if (count > 0 && columns.length) {
+        const types = columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(", ");
+        await connection.run(
+          `INSERT INTO records SELECT * FROM read_json(${sqlString(rowsFile)}, format = 'newline_delimited', columns = {${types}}, maximum_object_size = 1073741824)`,
+        );
       }
-      appender.closeSync();
-      const metadata: ColumnsMetadata = {
-        json: columns.filter((c) => c.kind === "JSON").map((c) => c.name),
-        nullIsNull: columns.filter((c) => c.nullIsNull).map((c) => c.name),
-      };
-      await connection.run(
-        `COPY records TO ${sqlString(temp)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {${sqlString(METADATA_KEY)}: ${sqlString(JSON.stringify(metadata))}})`,
-      );
+      await connection.run(`COPY records TO ${sqlString(temp)} (FORMAT parquet, COMPRESSION zstd)`);
     });
     await rename(temp, file);
   } catch (err) {
     await rm(temp, { force: true });
     throw err;
+  } finally {
+    await rm(rowsFile, { force: true });
   }
-  return rows.length;
-}
-
-type Appender = Awaited<ReturnType<DuckDBConnection["createAppender"]>>;
-
-function appendCell(appender: Appender, column: ColumnPlan, value: unknown): void {
-  if (value === undefined || (value === null && column.kind !== "JSON")) {
-    appender.appendNull();
-    return;
-  }
-  switch (column.kind) {
-    case "VARCHAR":
-      appender.appendVarchar(value as string);
-      return;
-    case "BOOLEAN":
-      appender.appendBoolean(value as boolean);
-      return;
-    case "BIGINT":
-      appender.appendBigInt(BigInt(value as number));
-      return;
-    case "DOUBLE":
-      appender.appendDouble(value as number);
-      return;
-    case "JSON":
-      appender.appendVarchar(JSON.stringify(value));
-  }
+  return count;
 }
 
 async function readColumnsMetadata(
@@ -163,22 +96,9 @@ async function readColumnsMetadata(
   return row ? (JSON.parse(String(row.value)) as ColumnsMetadata) : null;
 }
 
-function toPlain(value: unknown): unknown {
-  if (typeof value === "bigint") {
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
-      ? Number(value)
-      : value.toString();
-  }
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (value instanceof Date) return value.toISOString();
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v)]));
-  }
-  return value;
-}
-
 /**
- * Streams the rows of a Parquet file (written by swerl or by anyone else) as validated records.
+ * Streams the rows of a Parquet file (written by swerl, re-saved by DuckDB/pyarrow, or by anyone else)
+ * as validated records: native or JSON-text columns, snake_case or (previous layout) camelCase names.
  * Rows are counted from 0 in error messages: `file[row N]: field: message`.
  */
 export async function* readParquet<S extends z.ZodType>(
@@ -207,11 +127,10 @@ export async function* readParquet<S extends z.ZodType>(
         row++;
         let record: z.output<S>;
         try {
-          const value: Record<string, unknown> = {};
-          for (const [key, cell] of Object.entries(raw)) {
+          const value: Record<string, unknown> = metadata ? {} : raw;
+          for (const [key, cell] of metadata ? Object.entries(raw) : []) {
             if (cell === null) {
-              // Files from elsewhere carry no metadata: there a NULL is a null.
-              if (!nullIsNull || nullIsNull.has(key)) value[key] = null;
+              if (nullIsNull?.has(key)) value[key] = null;
               continue;
             }
             if (json.has(key)) {
@@ -222,9 +141,9 @@ export async function* readParquet<S extends z.ZodType>(
                   cause: err,
                 });
               }
-            } else value[key] = toPlain(cell);
+            } else value[key] = cell;
           }
-          record = validateRecord(schema, value, location);
+          record = validateRecord(schema, fromFileLayout(schema, value), location);
         } catch (err) {
           if (err instanceof RecordError && options.onInvalid) {
             options.onInvalid(err);

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { z } from "zod";
 import { RecordError } from "../errors.js";
 import { JsonlWriter, type ReadOptions, readJsonl } from "./jsonl.js";
+import { fromFileLayout } from "./layout.js";
 import { readParquet, writeParquet } from "./parquet.js";
 import { validateRecord } from "./validate.js";
 
@@ -49,7 +50,7 @@ async function* readJsonDocument<S extends z.ZodType>(
   if (!items) throw new RecordError({ file }, "", "expected a JSON array of records or an object of records");
   for (const [row, item] of items.entries()) {
     try {
-      yield validateRecord(schema, item, { file, row });
+      yield validateRecord(schema, fromFileLayout(schema, item), { file, row });
     } catch (err) {
       if (err instanceof RecordError && options.onInvalid) options.onInvalid(err);
       else throw err;

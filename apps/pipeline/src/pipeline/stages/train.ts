@@ -6,8 +6,6 @@ import { RlInstance, readRecords, SwerlError } from "@swerl/schema";
 import {
   createDefaultModel,
   ExternalEngine,
-  paperPreset,
-  parseGrpoConfig,
   parseTrainLocalConfig,
   prepareEngineRun,
   runLocalPhase,
@@ -200,30 +198,31 @@ export const grpoStage: Stage = {
     const sft = context.input("sft");
     if (options.engine !== "local") {
       const engineRun = {
-        engine: options.engine,
         instancesFile: join(sft, TRAIN_FILE),
-        config: Object.keys(options.grpo).length
-          ? parseGrpoConfig(options.grpo, "stages.grpo.grpo")
-          : paperPreset,
-        modelPath: options.model,
-        rewardUrl: options.rewardUrl,
-        ...(options.rayAddress ? { rayAddress: options.rayAddress } : {}),
+        launch: {
+          engine: options.engine,
+          grpo: Object.keys(options.grpo).length ? options.grpo : { preset: "paper" },
+          modelPath: options.model,
+          rewardUrl: options.rewardUrl,
+          ...(options.rayAddress ? { rayAddress: options.rayAddress } : {}),
+        },
+        source: "stages.grpo",
       };
       // Written into the stage's working directory; the command names the directory it is renamed to.
       const written = await prepareEngineRun({ ...engineRun, workDir: join(context.dir, options.engine) });
       const planned = await prepareEngineRun({
         ...engineRun,
         workDir: join(context.runDir, "grpo", options.engine),
-        dryRun: true,
+        mode: "dry-run",
       });
       await writeFile(
         join(context.dir, "submit.sh"),
         `#!/bin/sh\n# serve rewards first: swerl serve-reward --port 8000\n${planned.submit}\n`,
       );
       context.log(
-        `prepared a ${options.engine} run of ${written.prompts} prompts; submit with grpo/submit.sh`,
+        `prepared a ${written.plan.target.id} run of ${written.prompts.train} prompts; submit with grpo/submit.sh`,
       );
-      return { engine: options.engine, prompts: written.prompts, submit: planned.submit };
+      return { engine: written.plan.target.id, prompts: written.prompts.train, submit: planned.submit };
     }
     const config = parseTrainLocalConfig(
       {
