@@ -57,7 +57,7 @@ export const presets: Record<RunConfig["preset"], PipelineConfigInput> = {
           steps: 60,
           checkpointEvery: 20,
           grpo: { optimizer: { learningRate: 3e-4 } },
-          sampling: { temperature: 1, maxTokens: 192 },
+          sampling: { temperature: 1 },
           heldout: { every: 15, maxTokens: 192 },
         },
       },
