@@ -85,3 +85,25 @@ describe("buildTasks", () => {
     ]);
   });
 });
+
+describe("buildTasks and bytecode caches", () => {
+  it("sees a same-size fix even when it lands within the second of the run before it", async () => {
+    // The spec pins calc.py's mtime before every run, as a fix applied in the same second would: a cached
+    // calc.pyc from the "before" run would then look fresh (same size, same mtime) and hide the fix.
+    const pr = makePullRequest("samesecond", false);
+    const spec = {
+      testCommand: "touch -d @1000000000 calc.py && python3 -m unittest -v",
+      parser: "unittest",
+    };
+    const built = await buildTasks(
+      {
+        reposDir: path.join(root, "repos"),
+        specs: { "demo/samesecond": spec },
+        outDir: path.join(root, "out-samesecond"),
+      },
+      { candidates: [pr] },
+    );
+    expect(built.dropped).toEqual([]);
+    expect(built.tasks.map((t) => t.FAIL_TO_PASS)).toEqual([["test_add (test_calc.T.test_add)"]]);
+  });
+});

@@ -199,7 +199,9 @@ async function runTests(
   timeoutMs: number,
 ): Promise<{ statuses: StatusMap; timedOut: boolean; log: string }> {
   const script = `echo ${quote(logMarkers.START_TEST_OUTPUT)}\n${command}\nstatus=$?\necho ${quote(logMarkers.END_TEST_OUTPUT)}\nexit $status\n`;
-  const result = await workspace.run({ command: script, timeoutMs });
+  // No bytecode caches: Python keys them on the source's size and whole-second mtime, so a fix of the
+  // same size applied within a second of the "before" run would be masked by the stale cache.
+  const result = await workspace.run({ command: script, timeoutMs, env: { PYTHONDONTWRITEBYTECODE: "1" } });
   const section = result.log.split(logMarkers.START_TEST_OUTPUT)[1]?.split(logMarkers.END_TEST_OUTPUT)[0];
   let statuses = parser(section ?? result.log);
   if (Object.keys(statuses).length === 0) statuses = parser(result.log);

@@ -33,7 +33,7 @@ export const tasksStage: Stage = {
   name: "tasks",
   description: "build SWE-bench-style runnable tasks from mined PRs that change tests",
   after: ["demo", "mine"],
-  version: "2",
+  version: "3",
   options: TasksOptions,
   configFrom: [BuildTasksConfig],
   async run(context) {
