@@ -91,6 +91,7 @@ export { readSnapshotDirectory, readSnapshotFile, writeSnapshotFile } from "./gi
 export type { GithubRetry, GithubTransportOptions, GithubUsage } from "./github/transport.js";
 export { findIssueLinks, type IssueLink } from "./issue-links.js";
 export { mapLimited } from "./map-limited.js";
+export { MineConfig, type MineConfigInput, type MineHooks, mineFromConfig } from "./mine-config.js";
 export {
   type MineOptions,
   type MineProgress,

@@ -56,10 +56,20 @@ export async function scoreRewardFile(
   config: z.input<typeof RewardBatchConfig>,
   hooks: { onProgress?: (progress: RewardBatchProgress) => void } = {},
 ): Promise<RewardBatchSummary> {
-  const { inFile, outFile, workers, timeoutSeconds } = parseConfig(RewardBatchConfig, config, "scoreRewardFile");
+  const { inFile, outFile, workers, timeoutSeconds } = parseConfig(
+    RewardBatchConfig,
+    config,
+    "scoreRewardFile",
+  );
   const inputs = await readAllRecords(inFile, RewardInput);
   const pool = new RewardPool({ ...(workers ? { workers } : {}), timeoutSeconds });
-  const totals: RewardBatchProgress = { done: 0, total: inputs.length, mean: 0, formatErrors: 0, notScored: 0 };
+  const totals: RewardBatchProgress = {
+    done: 0,
+    total: inputs.length,
+    mean: 0,
+    formatErrors: 0,
+    notScored: 0,
+  };
   let sum = 0;
   const writer = await JsonlWriter.open(outFile, RewardOutput);
   try {
