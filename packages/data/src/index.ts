@@ -16,6 +16,7 @@ export {
 export {
   CurateConfig,
   type CurateConfigInput,
+  CurateRunConfig,
   DecontaminationConfig,
   readCurateConfig,
 } from "./curate/curate-config.js";

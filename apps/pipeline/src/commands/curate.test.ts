@@ -72,4 +72,18 @@ describe("swerl curate", () => {
     expect(funnel?.at(-1)?.count).toBe(verdictCounts.keep);
     expect(funnel?.[1]?.note).toMatch(new RegExp(`^dropped .*bot ${verdictCounts.bot}`));
   });
+
+  it("takes a config file's rules, with the flags given on the command line over them", async () => {
+    const config = path.join(root, "rules.json");
+    writeFileSync(config, JSON.stringify({ filters: { maxChangedLines: 1 }, source: "other" }));
+    const out = path.join(root, "run-config", "curate");
+    const io = captureOutput();
+    const args = ["--mined", mined, "--repos", path.join(world, "repos"), "--out", out, "--config", config];
+    expect(await main(["node", "swerl", "curate", ...args, "--filters.max-changed-lines", "2000"])).toBe(0);
+    const instances = await readAllRecords(path.join(out, "rl-instances.jsonl"), RlInstance);
+    expect(instances).toHaveLength(verdictCounts.keep ?? -1);
+    // with the file's limit of 1 changed line every pull request would be dropped as huge
+    expect(io.out()).toContain(`${verdictCounts.keep} RL instances`);
+    expect(instances.every((i) => i.provenance.source === "other")).toBe(true);
+  });
 });
