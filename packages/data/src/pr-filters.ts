@@ -5,11 +5,11 @@ export const FilterConfig = z.object({
   botPattern: z
     .string()
     .default("\\[bot\\]$|-bot$|^dependabot|^renovate")
-    .describe("author logins matching this pattern are bots (dependabot[bot], renovate-bot, ...)"),
+    .describe("bot author logins (regex)"),
   versionBumpPattern: z
     .string()
     .default("^(bump|release|chore\\(release\\)|v?\\d+\\.\\d+\\.\\d+$)|\\bbump version\\b")
-    .describe("pull request titles matching this are version bumps / releases"),
+    .describe("version bump titles (regex)"),
   lockFiles: z
     .array(z.string())
     .default([

@@ -69,8 +69,8 @@ export function registerCurate(program: Command): void {
     },
   });
   command
-    // wide enough that every flag's help and default stay readable
-    .configureHelp({ helpWidth: 140 })
+    // wide enough that every flag's help and default stay on one line
+    .configureHelp({ helpWidth: 160 })
     .addOption(
       new Option(
         "--config <file>",

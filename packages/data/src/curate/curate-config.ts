@@ -31,9 +31,7 @@ export const DecontaminationConfig = z.object({
   level: z
     .enum(["repo", "instance"])
     .default("repo")
-    .describe(
-      "repo (as the paper): drop every PR of a SWE-bench repository; instance: only SWE-bench's own PRs",
-    ),
+    .describe("repo (the paper's): drop every PR of a SWE-bench repository; instance: only SWE-bench's PRs"),
 });
 export type DecontaminationConfig = z.infer<typeof DecontaminationConfig>;
 

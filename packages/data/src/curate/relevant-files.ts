@@ -6,9 +6,7 @@ export const RelevantFilesConfig = z.object({
   ranker: z
     .enum(["lexical", "llm", "none"])
     .default("lexical")
-    .describe(
-      "lexical: imports of the changed files, then word overlap with the issue; llm: the policy picks from the lexical shortlist (as the paper asked an LLM); none: only changed files",
-    ),
+    .describe("lexical: imports, then words of the issue; llm: the policy picks from the shortlist; none"),
   llmShortlist: z
     .number()
     .int()

@@ -1,16 +1,21 @@
 import { join } from "node:path";
-import { writeDemoWorld } from "@swerl/demo";
-import { z } from "zod";
+import { DemoWorldConfig, writeDemoWorld } from "@swerl/demo";
 import type { Stage } from "../stage.js";
 import { StageBars } from "./stage-bars.js";
 import { stageOptions } from "./stage-options.js";
 
-const DemoOptions = z.strictObject({
-  /** The world's seed; the run's seed when absent. */
-  seed: z.number().int().min(0).optional(),
-  /** Processes building repositories at once. */
-  workers: z.number().int().positive().default(2),
-});
+/**
+ * `stages.demo`: DemoWorldConfig's workers, and its seed, which defaults to the run's seed here. The world
+ * is written without a mini benchmark: the tasks stage builds one from what mining finds.
+ */
+const DemoOptions = DemoWorldConfig.pick({ workers: true })
+  .extend({
+    seed: DemoWorldConfig.shape.seed
+      .unwrap()
+      .optional()
+      .describe("the world's seed (default: the run's seed)"),
+  })
+  .strict();
 
 /** Where the demo stage leaves the world, relative to its directory. */
 export const WORLD_DIR = "world";
@@ -20,6 +25,8 @@ export const demoStage: Stage = {
   description: "write the deterministic demo world (repos, GH Archive, GitHub data)",
   after: [],
   version: "1",
+  options: DemoOptions,
+  configFrom: [DemoWorldConfig],
   async run(context) {
     const options = stageOptions(DemoOptions, context, "demo");
     const bars = new StageBars(context, "items");
