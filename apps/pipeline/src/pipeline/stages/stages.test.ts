@@ -1,12 +1,17 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RlInstance, writeRecords } from "@swerl/schema";
+import { RlInstance, readAllRecords, writeRecords } from "@swerl/schema";
 import { describe, expect, it } from "vitest";
 import { startProgress } from "../../progress.js";
 import { PipelineConfig } from "../config.js";
 import type { StageContext } from "../stage.js";
+import { curateStage, INSTANCES_FILE } from "./curate.js";
+import { demoStage } from "./demo.js";
+import { mineStage } from "./mine.js";
+import { reportStage } from "./report.js";
+import { TASKS_FILE } from "./tasks.js";
 import { grpoStage } from "./train.js";
 
 async function contextFor(stage: string, options: Record<string, unknown>) {
@@ -67,4 +72,46 @@ describe("grpo stage", () => {
     const { context } = await contextFor("grpo", { engine: "deepspeed" });
     await expect(grpoStage.run!(context)).rejects.toThrow(/stages\.grpo\.engine: /);
   });
+});
+
+describe("demo, mine and curate stages", () => {
+  it("name the bad field of their sections before any work", async () => {
+    const cases = [
+      [mineStage, { shard: "4/4" }, /stages\.mine\.shard: expected i\/N/],
+      [mineStage, { cloneConcurrency: 0 }, /stages\.mine\.cloneConcurrency: /],
+      [
+        curateStage,
+        { config: { filters: { maxChangedLines: "many" } } },
+        /stages\.curate\.config\.filters\.maxChangedLines: /,
+      ],
+      [demoStage, { bench: "all" }, /stages\.demo: .*bench/],
+      [reportStage(() => []), { title: "x" }, /stages\.report: .*title/],
+    ] as const;
+    for (const [stage, options, message] of cases) {
+      const { context } = await contextFor(stage.name, options);
+      await expect(stage.run!(context), stage.name).rejects.toThrow(message);
+    }
+  });
+
+  it("write the demo world, mine it from the local GraphQL server and curate it with the declared defaults", async () => {
+    const { context: demo, runDir } = await contextFor("demo", { workers: 2 });
+    const world = await demoStage.run!(demo);
+    await rename(demo.dir, join(runDir, "demo"));
+    const mine = { ...demo, dir: join(runDir, "mine.partial"), options: {} };
+    await mkdir(mine.dir);
+    const mined = await mineStage.run!(mine);
+    await rename(mine.dir, join(runDir, "mine"));
+    expect(mined).toMatchObject({ source: "graphql", demoWorld: true, repositories: world.repositories });
+    expect(mined.mined).toBe(world.pullRequests);
+    await mkdir(join(runDir, "tasks"));
+    await writeFile(join(runDir, "tasks", TASKS_FILE), "");
+    const curate = { ...demo, dir: join(runDir, "curate.partial"), options: {} };
+    await mkdir(curate.dir);
+    const curated = await curateStage.run!(curate);
+    const instances = await readAllRecords(join(curate.dir, INSTANCES_FILE), RlInstance);
+    expect(instances.length).toBe(curated.instances);
+    expect(instances.length).toBe((world.verdicts as Record<string, number>).keep);
+    // no mine manifest says the pull requests came from the demo world: GitHub's provenance
+    expect(new Set(instances.map((i) => i.provenance.source))).toEqual(new Set(["github"]));
+  }, 120_000);
 });
