@@ -11,7 +11,7 @@ import { LocalExecutor, RepositoryEnvironment, registerRepositorySpec, runEvalua
 import { formatZodIssues } from "@swerl/schema";
 import type { Command } from "commander";
 import { z } from "zod";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
 import { evaluationProgress } from "../evaluation-progress.js";
 import { openPolicy, PolicySpec } from "../policy-spec.js";
 import { type Progress, startProgress } from "../progress.js";
@@ -77,8 +77,7 @@ async function readEnvironments(
 }
 
 export function registerAgentless(program: Command): void {
-  const command = program.command("agentless");
-  const flags = addConfigOptions(command, AgentlessCommandConfig, {
+  const { command, flags } = configCommand(program, "agentless", AgentlessCommandConfig, {
     flags: {
       dataset: { placeholder: "<file>" },
       reposDir: { name: "repos", placeholder: "<dir>" },

@@ -6,7 +6,7 @@ import {
   readCurateConfig,
 } from "@swerl/data";
 import { type Command, Option } from "commander";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
 import { type Progress, startProgress } from "../progress.js";
 
 /** The leaves of a parsed config as dotted paths (`filters.maxChangedLines`), arrays kept whole. */
@@ -53,12 +53,9 @@ function formatSummary(summary: CurateSummary): string {
 }
 
 export function registerCurate(program: Command): void {
-  const command = program
-    .command("curate")
-    .description(
+  const { command, flags } = configCommand(program, "curate", CurateRunConfig, {
+    description:
       "turn mined pull requests into SWE-RL instances: noise filters, bug-fix classifier, dedup, SWE-bench decontamination, code context; prints the funnel",
-    );
-  const flags = addConfigOptions(command, CurateRunConfig, {
     flags: {
       minedFile: { name: "mined", placeholder: "<file>" },
       miningErrorsFile: { name: "mining-errors", placeholder: "<file>" },

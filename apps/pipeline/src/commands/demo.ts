@@ -1,15 +1,12 @@
 import { DemoWorldConfig, writeDemoWorld } from "@swerl/demo";
 import type { Command } from "commander";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
 import { type Progress, startProgress } from "../progress.js";
 
 export function registerDemo(program: Command): void {
-  const command = program
-    .command("demo")
-    .description(
+  const { command, flags } = configCommand(program, "demo", DemoWorldConfig, {
+    description:
       "write the deterministic demo world: git repositories, GH Archive files, GitHub snapshots, ground truth, mini SWE-bench",
-    );
-  const flags = addConfigOptions(command, DemoWorldConfig, {
     flags: { outDir: { name: "out", placeholder: "<dir>" } },
   });
   command

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { MineConfig, type MineSummary, mineFromConfig } from "@swerl/data";
 import { SwerlError } from "@swerl/schema";
 import type { Command } from "commander";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
 import { type Progress, startProgress } from "../progress.js";
 import { UsageError } from "../usage-error.js";
 
@@ -30,12 +30,9 @@ export function formatMineSummary(summary: MineSummary): string {
 }
 
 export function registerMine(program: Command): void {
-  const command = program
-    .command("mine")
-    .description(
+  const { command, flags } = configCommand(program, "mine", MineConfig, {
+    description:
       "mine merged pull requests with their linked issues and cumulative patches from GH Archive or GitHub, plus git",
-    );
-  const flags = addConfigOptions(command, MineConfig, {
     flags: {
       gharchive: { placeholder: "<paths...>" },
       snapshotsDir: { name: "github-snapshots", placeholder: "<dir>" },

@@ -1,13 +1,11 @@
 import { RewardBatchConfig, scoreRewardFile } from "@swerl/reward";
 import type { Command } from "commander";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
 import { type Progress, startProgress } from "../progress.js";
 
 export function registerReward(program: Command): void {
-  const command = program
-    .command("reward")
-    .description("score model responses with the SWE-RL reward (CPython-exact difflib), on all cores");
-  const flags = addConfigOptions(command, RewardBatchConfig, {
+  const { command, flags } = configCommand(program, "reward", RewardBatchConfig, {
+    description: "score model responses with the SWE-RL reward (CPython-exact difflib), on all cores",
     flags: {
       inFile: { name: "in", short: "-i", placeholder: "<file>" },
       outFile: { name: "out", short: "-o", placeholder: "<file>" },

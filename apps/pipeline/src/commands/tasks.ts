@@ -3,7 +3,7 @@ import path from "node:path";
 import { BuildTasksConfig, buildTasks, RepositoryEnvironment } from "@swerl/eval";
 import { type Command, Option } from "commander";
 import { z } from "zod";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
 import { type Progress, startProgress } from "../progress.js";
 import { UsageError } from "../usage-error.js";
 
@@ -24,12 +24,9 @@ async function readEnvironments(file: string): Promise<Record<string, Repository
 }
 
 export function registerTasks(program: Command): void {
-  const command = program
-    .command("tasks")
-    .description(
+  const { command, flags } = configCommand(program, "tasks", BuildTasksConfig, {
+    description:
       "build SWE-bench-style tasks from mined PRs that change tests: run the tests before and after the fix to find FAIL_TO_PASS / PASS_TO_PASS (flaky ones drop the task)",
-    );
-  const flags = addConfigOptions(command, BuildTasksConfig, {
     flags: {
       minedFile: { name: "mined", placeholder: "<file>" },
       reposDir: { name: "repos", placeholder: "<dir>" },
