@@ -3,11 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { writeDemoWorld } from "@swerl/demo";
-import { createModel, ReplayPolicy, type RunningPolicyServer, startPolicyServer } from "@swerl/rollout";
+import { ReplayPolicy, type RunningPolicyServer, startPolicyServer } from "@swerl/rollout";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../program.js";
 import { captureOutput } from "../testing/capture-output.js";
 import { git } from "../testing/git.js";
+import { createTinyModel } from "../testing/tiny-model.js";
 
 const root = mkdtempSync(path.join(tmpdir(), "swerl-cli-agentless-"));
 afterEach(() => {
@@ -194,19 +195,9 @@ describe("swerl agentless", () => {
 
   it("runs an ONNX model directory (onnx:DIR) within its context, whatever it answers", async () => {
     const model = path.join(root, "model");
-    await createModel({
-      outDir: model,
+    await createTinyModel(model, {
       seed: 1,
       corpus: ["def f():\n    return 1\n", "<think>x</think>\n<solution>\nm.py\n</solution>"],
-      config: {
-        vocab_size: 300,
-        hidden_size: 32,
-        intermediate_size: 48,
-        num_hidden_layers: 2,
-        num_attention_heads: 4,
-        num_key_value_heads: 2,
-        max_position_embeddings: 2048,
-      },
     });
     const out = path.join(root, "onnx-out");
     const io = captureOutput();

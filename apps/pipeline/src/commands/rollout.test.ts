@@ -1,22 +1,12 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createModel, OnnxPolicy, startPolicyServer } from "@swerl/rollout";
+import { OnnxPolicy, startPolicyServer } from "@swerl/rollout";
 import { RolloutGroup, readAllRecords } from "@swerl/schema";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../program.js";
 import { captureOutput } from "../testing/capture-output.js";
-
-const TINY_MODEL = {
-  vocab_size: 300,
-  hidden_size: 32,
-  intermediate_size: 48,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  max_position_embeddings: 2048,
-};
-const corpus = ["def add(a, b):\n    return a + b\n", "<think>fix add</think>\n<solution>\n</solution>"];
+import { createTinyModel } from "../testing/tiny-model.js";
 
 const instance = (id: string, words: number) => ({
   instanceId: id,
@@ -33,7 +23,7 @@ let instances = "";
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), "swerl-cli-rollout-"));
   model = path.join(root, "model");
-  await createModel({ outDir: model, config: TINY_MODEL, seed: 4, corpus });
+  await createTinyModel(model, { seed: 4 });
   instances = path.join(root, "rl.jsonl");
   const rows = [instance("demo__calc-1", 1), instance("demo__calc-2", 3), instance("demo__calc-3", 1500)];
   await writeFile(instances, rows.map((r) => JSON.stringify(r)).join("\n"));

@@ -3,30 +3,19 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createModel, OnnxPolicy, OpenAIPolicy, OpenAIPolicyError } from "@swerl/rollout";
+import { OnnxPolicy, OpenAIPolicy, OpenAIPolicyError } from "@swerl/rollout";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../program.js";
 import { captureOutput } from "../testing/capture-output.js";
+import { createTinyModel } from "../testing/tiny-model.js";
 
 const cli = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../../..", import.meta.url));
 
-/** A tiny model of our Llama family (2 layers, 32 wide, grouped-query attention). */
-const TINY_MODEL = {
-  vocab_size: 300,
-  hidden_size: 32,
-  intermediate_size: 48,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  max_position_embeddings: 128,
-};
-const corpus = ["def add(a, b):\n    return a + b\n", "<think>fix add</think>\n<solution>\n</solution>"];
-
 let dir = "";
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "swerl-cli-serve-policy-"));
-  await createModel({ outDir: dir, config: TINY_MODEL, seed: 3, corpus });
+  await createTinyModel(dir, { seed: 3, maxPositions: 128 });
 });
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
