@@ -1,19 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { writeDemoWorld } from "@swerl/demo";
 import { RlInstance, readAllRecords } from "@swerl/schema";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../program.js";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ReportData } from "../report/report-data.js";
 import { captureOutput } from "../testing/capture-output.js";
+import { commandTestRoot, swerl } from "../testing/cli.js";
 
-const root = mkdtempSync(path.join(tmpdir(), "swerl-cli-curate-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
+const root = commandTestRoot("swerl-cli-curate-");
 
 const world = path.join(root, "world");
 const mined = path.join(root, "mine", "pull-requests.jsonl");
@@ -23,7 +17,7 @@ beforeAll(async () => {
   verdictCounts = (await writeDemoWorld({ outDir: world, bench: "none" })).groundTruth.verdictCounts;
   const io = captureOutput();
   const args = ["--github-snapshots", path.join(world, "github"), "--repos", path.join(world, "repos")];
-  const code = await main(["node", "swerl", "mine", ...args, "--out", path.join(root, "mine")]);
+  const code = await swerl("mine", ...args, "--out", path.join(root, "mine"));
   vi.restoreAllMocks();
   if (code !== 0) throw new Error(`swerl mine failed: ${io.err()}`);
 }, 60_000);
@@ -31,14 +25,14 @@ beforeAll(async () => {
 describe("swerl curate", () => {
   it("exits 2 naming a missing required flag, and 1 naming the field of a bad config file", async () => {
     let io = captureOutput();
-    expect(await main(["node", "swerl", "curate", "--mined", mined, "--out", "o"])).toBe(2);
+    expect(await swerl("curate", "--mined", mined, "--out", "o")).toBe(2);
     expect(io.err()).toContain("--repos");
     vi.restoreAllMocks();
     const config = path.join(root, "bad.json");
     writeFileSync(config, JSON.stringify({ filters: { maxChangedLines: "many" } }));
     io = captureOutput();
     const args = ["--mined", mined, "--repos", path.join(world, "repos"), "--out", path.join(root, "x")];
-    expect(await main(["node", "swerl", "curate", ...args, "--config", config])).toBe(1);
+    expect(await swerl("curate", ...args, "--config", config)).toBe(1);
     expect(io.err()).toMatch(/bad\.json: filters\.maxChangedLines: /);
   });
 
@@ -46,7 +40,7 @@ describe("swerl curate", () => {
     const out = path.join(root, "run", "curate");
     const io = captureOutput();
     const args = ["--mined", mined, "--repos", path.join(world, "repos"), "--out", out, "--source", "demo"];
-    expect(await main(["node", "swerl", "curate", ...args])).toBe(0);
+    expect(await swerl("curate", ...args)).toBe(0);
     expect(io.err()).not.toContain("swerl:");
     const table = io.out();
     expect(table).toMatch(/^stage\s+in\s+out/);
@@ -79,7 +73,7 @@ describe("swerl curate", () => {
     const out = path.join(root, "run-config", "curate");
     const io = captureOutput();
     const args = ["--mined", mined, "--repos", path.join(world, "repos"), "--out", out, "--config", config];
-    expect(await main(["node", "swerl", "curate", ...args, "--filters.max-changed-lines", "2000"])).toBe(0);
+    expect(await swerl("curate", ...args, "--filters.max-changed-lines", "2000")).toBe(0);
     const instances = await readAllRecords(path.join(out, "rl-instances.jsonl"), RlInstance);
     expect(instances).toHaveLength(verdictCounts.keep ?? -1);
     // with the file's limit of 1 changed line every pull request would be dropped as huge

@@ -1,28 +1,18 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { OnnxPolicy, OpenAIPolicy, OpenAIPolicyError } from "@swerl/rollout";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../program.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { captureOutput } from "../testing/capture-output.js";
+import { commandTestRoot, swerl } from "../testing/cli.js";
 import { createTinyModel } from "../testing/tiny-model.js";
 
 const cli = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../../..", import.meta.url));
 
-let dir = "";
+const dir = commandTestRoot("swerl-cli-serve-policy-");
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "swerl-cli-serve-policy-"));
   await createTinyModel(dir, { seed: 3, maxPositions: 128 });
-});
-afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
 });
 
 /** Starts `swerl serve-policy` as its own process and resolves with the URL it prints. */
@@ -48,14 +38,14 @@ function serve(args: string[]): { child: ChildProcess; url: Promise<string>; out
 describe("swerl serve-policy", () => {
   it("exits 2 naming the flag on a bad --port", async () => {
     const io = captureOutput();
-    expect(await main(["node", "swerl", "serve-policy", "--model", dir, "--port", "http"])).toBe(2);
+    expect(await swerl("serve-policy", "--model", dir, "--port", "http")).toBe(2);
     expect(io.err()).toMatch(/^swerl: --port: /);
   });
 
   it("exits 1 naming the directory when it holds no model", async () => {
     const io = captureOutput();
     const missing = path.join(dir, "no-such-model");
-    expect(await main(["node", "swerl", "serve-policy", "--model", missing, "--port", "0"])).toBe(1);
+    expect(await swerl("serve-policy", "--model", missing, "--port", "0")).toBe(1);
     expect(io.err()).toContain(missing);
   });
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { RlInstance, readRecords, writeRecords } from "@swerl/schema";
 import { OpenRlhfRow } from "@swerl/trainer";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../program.js";
+import { swerl } from "../testing/cli.js";
 
 let dir = "";
 const instance = {
@@ -47,9 +47,7 @@ function capture(): () => string {
 describe("swerl train --engine", () => {
   it("--dry-run prints the verl glue and the ray job submit command", async () => {
     const out = capture();
-    const code = await main([
-      "node",
-      "swerl",
+    const code = await swerl(
       "train",
       "--engine",
       "verl",
@@ -60,7 +58,7 @@ describe("swerl train --engine", () => {
       "--preset",
       "dapo",
       "--dry-run",
-    ]);
+    );
     expect(code).toBe(0);
     expect(out()).toContain("def compute_score(data_source, solution_str, ground_truth, extra_info=None):");
     expect(out()).toMatch(/ray job submit .* -- python3 -m verl\.trainer\.main_ppo /);
@@ -72,9 +70,7 @@ describe("swerl train --engine", () => {
   });
   it("--check validates offline, filters and counts overlong prompts, and writes nothing", async () => {
     const out = capture();
-    const code = await main([
-      "node",
-      "swerl",
+    const code = await swerl(
       "train",
       "--engine",
       "openrlhf@0.10.1",
@@ -87,7 +83,7 @@ describe("swerl train --engine", () => {
       "--nodes",
       "2",
       "--check",
-    ]);
+    );
     vi.restoreAllMocks();
     expect(code).toBe(0);
     const text = out();
@@ -104,25 +100,21 @@ describe("swerl train --engine", () => {
       err.push(String(chunk));
       return true;
     });
-    const code = await main([
-      "node",
-      "swerl",
+    const code = await swerl(
       "train",
       "--engine",
       "verl@0.2",
       "--instances",
       join(dir, "rl.jsonl"),
       "--check",
-    ]);
+    );
     vi.restoreAllMocks();
     expect(code).not.toBe(0);
     expect(err.join("")).toContain("verl 0.2 is not pinned; use one of verl@0.7.0");
   });
   it("writes the OpenRLHF prompt file", async () => {
     capture();
-    const code = await main([
-      "node",
-      "swerl",
+    const code = await swerl(
       "train",
       "--engine",
       "openrlhf",
@@ -130,7 +122,7 @@ describe("swerl train --engine", () => {
       join(dir, "rl.jsonl"),
       "--out",
       join(dir, "o"),
-    ]);
+    );
     vi.restoreAllMocks();
     expect(code).toBe(0);
     const rows = [];
@@ -174,7 +166,7 @@ describe("swerl train --config (local engine)", () => {
       err.push(String(chunk));
       return true;
     });
-    const code = await main(["node", "swerl", "train", "--config", runFile]);
+    const code = await swerl("train", "--config", runFile);
     vi.restoreAllMocks();
     expect(code).toBe(0);
     const text = out();
@@ -193,7 +185,7 @@ describe("swerl train --config (local engine)", () => {
     // Run again: everything is resumed, nothing retrained.
     capture();
     vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    expect(await main(["node", "swerl", "train", "--config", runFile])).toBe(0);
+    expect(await swerl("train", "--config", runFile)).toBe(0);
     vi.restoreAllMocks();
     expect([await metrics("sft"), await metrics("grpo")]).toEqual([2, 1]);
     expect(
@@ -207,10 +199,10 @@ describe("swerl train --config (local engine)", () => {
       err.push(String(chunk));
       return true;
     });
-    expect(await main(["node", "swerl", "train"])).toBe(2);
+    expect(await swerl("train")).toBe(2);
     const bad = join(dir, "bad.json");
     await writeFile(bad, JSON.stringify({ instancesFile: "rl.jsonl", outDir: "x", sft: { stepz: 3 } }));
-    const code = await main(["node", "swerl", "train", "--config", bad]);
+    const code = await swerl("train", "--config", bad);
     vi.restoreAllMocks();
     expect(code).not.toBe(0);
     expect(err.join("")).toContain("--config: required for the local engine");
