@@ -6,7 +6,7 @@ import { MinedPullRequest, readRecords, SweBenchInstance } from "@swerl/schema";
 import { z } from "zod";
 import { readManifest } from "../manifest.js";
 import type { Stage, StageContext } from "../stage.js";
-import { WORLD_DIR } from "./demo.js";
+import { demoWorld } from "./demo.js";
 import { stageOptions } from "./stage-options.js";
 import { TASKS_FILE } from "./tasks.js";
 
@@ -51,7 +51,7 @@ export const curateStage: Stage = {
     // Instances mined from the demo world say so in their provenance; real sources are GitHub's.
     const source = options.config.source ?? ((await minedFromDemoWorld(context)) ? "demo" : "github");
     const config = { ...options.config, source };
-    const world = join(context.input("demo"), WORLD_DIR);
+    const world = demoWorld(context);
     // The evaluation tasks never become training instances.
     const heldOut = new Set<string>();
     for await (const task of readRecords(join(context.input("tasks"), TASKS_FILE), SweBenchInstance))
@@ -75,7 +75,7 @@ export const curateStage: Stage = {
       const summary = await curatePullRequests({
         minedFile,
         miningErrorsFile: join(context.input("mine"), "errors.jsonl"),
-        reposDir: options.repos ?? join(world, "repos"),
+        reposDir: options.repos ?? world.repos,
         outDir: context.dir,
         config,
         signal: context.signal,

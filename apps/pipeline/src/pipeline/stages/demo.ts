@@ -1,6 +1,7 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DemoWorldConfig, writeDemoWorld } from "@swerl/demo";
-import type { Stage } from "../stage.js";
+import { DemoGroundTruth, DemoWorldConfig, writeDemoWorld } from "@swerl/demo";
+import type { Stage, StageContext } from "../stage.js";
 import { StageBars } from "./stage-bars.js";
 import { stageOptions } from "./stage-options.js";
 
@@ -19,6 +20,24 @@ const DemoOptions = DemoWorldConfig.pick({ workers: true })
 
 /** Where the demo stage leaves the world, relative to its directory. */
 export const WORLD_DIR = "world";
+
+/** The demo stage's world, whose files the later stages default to when their options name none. */
+export function demoWorld(context: StageContext) {
+  const dir = join(context.input("demo"), WORLD_DIR);
+  return {
+    dir,
+    /** Bare mirrors, `owner__name.git`. */
+    repos: join(dir, "repos"),
+    /** Repository -> test spec. */
+    specs: join(dir, "test-specs.json"),
+    /** GitHub snapshots, as the local GraphQL server serves them. */
+    github: join(dir, "github"),
+    gharchive: join(dir, "gharchive"),
+    async groundTruth(): Promise<DemoGroundTruth> {
+      return DemoGroundTruth.parse(JSON.parse(await readFile(join(dir, "ground-truth.json"), "utf8")));
+    },
+  };
+}
 
 export const demoStage: Stage = {
   name: "demo",

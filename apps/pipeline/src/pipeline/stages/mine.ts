@@ -1,11 +1,8 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { MineConfig, type MineSummary, mineFromConfig, startGithubGraphqlServer } from "@swerl/data";
-import { DemoGroundTruth } from "@swerl/demo";
 import { z } from "zod";
 import { ConfigError } from "../config.js";
 import type { Stage } from "../stage.js";
-import { WORLD_DIR } from "./demo.js";
+import { demoWorld } from "./demo.js";
 import { stageOptions } from "./stage-options.js";
 
 /**
@@ -58,14 +55,14 @@ export const mineStage: Stage = {
   configFrom: [MineConfig],
   async run(context) {
     const { source, repos, ...options } = stageOptions(MineOptions, context, "mine");
-    const world = join(context.input("demo"), WORLD_DIR);
+    const world = demoWorld(context);
     if (options.graphqlUrl && !options.repositories?.length)
       throw new ConfigError(
         "pipeline config",
         "stages.mine.repositories: list the repositories (owner/name) to mine from the GraphQL API at stages.mine.graphqlUrl",
       );
     // Real sources clone from GitHub unless told otherwise; the demo world has its own bare repositories.
-    const reposDir = repos ?? (options.graphqlUrl ? "https://github.com" : join(world, "repos"));
+    const reposDir = repos ?? (options.graphqlUrl ? "https://github.com" : world.repos);
     // The number of repositories is known only as the sources are read: the total grows with them.
     const bar = context.progress("repositories", 0, "repositories");
     let done = 0;
@@ -87,17 +84,17 @@ export const mineStage: Stage = {
     try {
       if (source === "gharchive") {
         const summary = await mineFromConfig(
-          { gharchive: options.gharchive ?? [join(world, "gharchive")], ...common },
+          { gharchive: options.gharchive ?? [world.gharchive], ...common },
           hooks,
         );
         return { source: "gharchive", demoWorld: !options.gharchive, ...summaryNumbers(summary) };
       }
       const local = options.graphqlUrl
         ? null
-        : await startGithubGraphqlServer({ snapshotsDir: join(world, "github") });
+        : await startGithubGraphqlServer({ snapshotsDir: world.github });
       try {
         const repositories =
-          options.repositories ?? (await demoRepositories(join(world, "ground-truth.json")));
+          options.repositories ?? (await world.groundTruth()).repositories.map((r) => r.repo);
         let repositoryErrors = 0;
         const summary = await mineFromConfig(
           { graphqlUrl: options.graphqlUrl ?? local!.url, repositories, ...common },
@@ -139,9 +136,4 @@ function summaryNumbers(summary: MineSummary) {
     errors: summary.errors,
     unresolvedLinks: summary.unresolvedLinks,
   };
-}
-
-async function demoRepositories(groundTruthFile: string): Promise<string[]> {
-  const truth = DemoGroundTruth.parse(JSON.parse(await readFile(groundTruthFile, "utf8")));
-  return truth.repositories.map((r) => r.repo);
 }

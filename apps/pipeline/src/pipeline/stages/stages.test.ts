@@ -1,17 +1,17 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RlInstance, readAllRecords, writeRecords } from "@swerl/schema";
+import { RlInstance, readAllRecords, SweBenchInstance, writeRecords } from "@swerl/schema";
 import { describe, expect, it } from "vitest";
 import { startProgress } from "../../progress.js";
 import { PipelineConfig } from "../config.js";
-import type { StageContext } from "../stage.js";
+import type { Stage, StageContext } from "../stage.js";
 import { curateStage, INSTANCES_FILE } from "./curate.js";
 import { demoStage } from "./demo.js";
 import { mineStage } from "./mine.js";
 import { reportStage } from "./report.js";
-import { TASKS_FILE } from "./tasks.js";
+import { TASKS_FILE, tasksStage } from "./tasks.js";
 import { grpoStage } from "./train.js";
 
 async function contextFor(stage: string, options: Record<string, unknown>) {
@@ -93,25 +93,32 @@ describe("demo, mine and curate stages", () => {
     }
   });
 
-  it("write the demo world, mine it from the local GraphQL server and curate it with the declared defaults", async () => {
-    const { context: demo, runDir } = await contextFor("demo", { workers: 2 });
-    const world = await demoStage.run!(demo);
-    await rename(demo.dir, join(runDir, "demo"));
-    const mine = { ...demo, dir: join(runDir, "mine.partial"), options: {} };
-    await mkdir(mine.dir);
-    const mined = await mineStage.run!(mine);
-    await rename(mine.dir, join(runDir, "mine"));
+  it("write the demo world, mine it from the local GraphQL server, build tasks and curate the rest", async () => {
+    const { context, runDir } = await contextFor("demo", {});
+    /** Runs `stage` with `options` as the runner does: in `<name>.partial`, renamed when it finishes. */
+    const run = async (stage: Stage, options: Record<string, unknown>) => {
+      const dir = join(runDir, `${stage.name}.partial`);
+      await mkdir(dir, { recursive: true });
+      const summary = await stage.run!({ ...context, dir, options });
+      await rename(dir, join(runDir, stage.name));
+      return summary;
+    };
+    const world = await run(demoStage, { workers: 2 });
+    const mined = await run(mineStage, {});
     expect(mined).toMatchObject({ source: "graphql", demoWorld: true, repositories: world.repositories });
     expect(mined.mined).toBe(world.pullRequests);
-    await mkdir(join(runDir, "tasks"));
-    await writeFile(join(runDir, "tasks", TASKS_FILE), "");
-    const curate = { ...demo, dir: join(runDir, "curate.partial"), options: {} };
-    await mkdir(curate.dir);
-    const curated = await curateStage.run!(curate);
-    const instances = await readAllRecords(join(curate.dir, INSTANCES_FILE), RlInstance);
-    expect(instances.length).toBe(curated.instances);
-    expect(instances.length).toBe((world.verdicts as Record<string, number>).keep);
+    const tasks = await run(tasksStage, { workers: 2, timeoutSeconds: 120 });
+    const taskIds = (await readAllRecords(join(runDir, "tasks", TASKS_FILE), SweBenchInstance)).map(
+      (t) => t.instance_id,
+    );
+    expect(taskIds.length).toBe(tasks.tasks);
+    expect(taskIds.length).toBeGreaterThan(0);
+    const curated = await run(curateStage, {});
+    const instances = await readAllRecords(join(runDir, "curate", INSTANCES_FILE), RlInstance);
+    expect(curated).toMatchObject({ heldOutForEvaluation: taskIds.length, instances: instances.length });
+    expect(instances.length).toBeGreaterThan(0);
+    expect(instances.filter((i) => taskIds.includes(i.instanceId))).toEqual([]);
     // no mine manifest says the pull requests came from the demo world: GitHub's provenance
     expect(new Set(instances.map((i) => i.provenance.source))).toEqual(new Set(["github"]));
-  }, 120_000);
+  }, 240_000);
 });
