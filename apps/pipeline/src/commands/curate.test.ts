@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { FUNNEL_STEPS } from "@swerl/data";
 import { writeDemoWorld } from "@swerl/demo";
 import { RlInstance, readAllRecords } from "@swerl/schema";
 import { beforeAll, describe, expect, it, vi } from "vitest";
@@ -55,14 +56,7 @@ describe("swerl curate", () => {
     const funnel = ReportData.shape.funnel.parse(
       JSON.parse(readFileSync(path.join(out, "funnel.json"), "utf8")),
     );
-    expect(funnel?.map((f) => f.step)).toEqual([
-      "mined",
-      "noise filters",
-      "bug fix",
-      "dedup",
-      "decontamination",
-      "code context",
-    ]);
+    expect(funnel?.map((f) => f.step)).toEqual([...FUNNEL_STEPS]);
     expect(funnel?.at(-1)?.count).toBe(verdictCounts.keep);
     expect(funnel?.[1]?.note).toMatch(new RegExp(`^dropped .*bot ${verdictCounts.bot}`));
   });
