@@ -16,6 +16,7 @@ export {
 export {
   CurateConfig,
   type CurateConfigInput,
+  CurateRunConfig,
   DecontaminationConfig,
   readCurateConfig,
 } from "./curate/curate-config.js";
@@ -91,6 +92,7 @@ export { readSnapshotDirectory, readSnapshotFile, writeSnapshotFile } from "./gi
 export type { GithubRetry, GithubTransportOptions, GithubUsage } from "./github/transport.js";
 export { findIssueLinks, type IssueLink } from "./issue-links.js";
 export { mapLimited } from "./map-limited.js";
+export { MineConfig, type MineConfigInput, type MineHooks, mineFromConfig } from "./mine-config.js";
 export {
   type MineOptions,
   type MineProgress,

@@ -2,13 +2,14 @@ import { z } from "zod";
 
 /** Thresholds of the pull-request noise filters (defaults follow the SWE-RL paper's intent; all configurable). */
 export const FilterConfig = z.object({
-  /** Author logins matching this pattern are bots (`dependabot[bot]`, `renovate-bot`, ...). */
-  botPattern: z.string().default("\\[bot\\]$|-bot$|^dependabot|^renovate"),
-  /** PR titles matching this are version bumps / releases. */
+  botPattern: z
+    .string()
+    .default("\\[bot\\]$|-bot$|^dependabot|^renovate")
+    .describe("bot author logins (regex)"),
   versionBumpPattern: z
     .string()
-    .default("^(bump|release|chore\\(release\\)|v?\\d+\\.\\d+\\.\\d+$)|\\bbump version\\b"),
-  /** File names that alone do not make a code change. */
+    .default("^(bump|release|chore\\(release\\)|v?\\d+\\.\\d+\\.\\d+$)|\\bbump version\\b")
+    .describe("version bump titles (regex)"),
   lockFiles: z
     .array(z.string())
     .default([
@@ -19,13 +20,24 @@ export const FilterConfig = z.object({
       "Pipfile.lock",
       "Cargo.lock",
       "go.sum",
-    ]),
-  /** Upper bound on changed lines (added + deleted) of a kept PR. */
-  maxChangedLines: z.number().int().positive().default(2000),
-  /** Upper bound on files changed by a kept PR. */
-  maxChangedFiles: z.number().int().positive().default(50),
-  /** Keep only PRs that link at least one issue. */
-  requireLinkedIssue: z.boolean().default(true),
+    ])
+    .describe("file names that alone do not make a code change"),
+  maxChangedLines: z
+    .number()
+    .int()
+    .positive()
+    .default(2000)
+    .describe("upper bound on changed lines (added + deleted) of a kept pull request"),
+  maxChangedFiles: z
+    .number()
+    .int()
+    .positive()
+    .default(50)
+    .describe("upper bound on files changed by a kept pull request"),
+  requireLinkedIssue: z
+    .boolean()
+    .default(true)
+    .describe("keep only pull requests that link at least one issue"),
 });
 export type FilterConfig = z.infer<typeof FilterConfig>;
 

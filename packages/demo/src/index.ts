@@ -10,6 +10,7 @@ export {
 } from "./ground-truth.js";
 export {
   type DemoWorld,
+  DemoWorldConfig,
   type DemoWorldProgress,
   type WriteDemoWorldOptions,
   writeDemoWorld,

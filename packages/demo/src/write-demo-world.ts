@@ -3,8 +3,8 @@ import path from "node:path";
 import { mapLimited, RepositorySnapshot, repoDirectoryName, snapshotFileName } from "@swerl/data";
 // The harness's task builder and test-spec type: the world writes test-specs.json for its executors.
 import { buildTasks, RepositoryTestSpec } from "@swerl/eval";
-import type { MinedPullRequest } from "@swerl/schema";
-import type { z } from "zod";
+import { type MinedPullRequest, parseConfig } from "@swerl/schema";
+import { z } from "zod";
 import { writeArchiveFiles } from "./archive-events.js";
 import { DemoWorldError } from "./errors.js";
 import { DemoGroundTruth, type DemoPullRequestTruth } from "./ground-truth.js";
@@ -17,20 +17,34 @@ export interface DemoWorldProgress {
   total: number;
 }
 
-export interface WriteDemoWorldOptions {
-  outDir: string;
-  /** Everything (names, order, commit ids) follows from the seed. Default 0. */
-  seed?: number;
-  /**
-   * Which kept fixes the mini benchmark (`bench.jsonl`) is built from: the held-out `test` split
-   * (default), `all` of them, or `none` (no benchmark; the fastest world).
-   */
-  bench?: "test" | "all" | "none";
-  /** Processes building repositories and benchmark tasks at once (default 2). */
-  workers?: number;
+/** The options of `writeDemoWorld` / `swerl demo`: where the world goes and what it holds. */
+export const DemoWorldConfig = z.object({
+  outDir: z.string().min(1).describe("world directory (repos/, gharchive/, github/, *.json, bench.jsonl)"),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe("everything (names, order, commit ids) follows from the seed"),
+  bench: z
+    .enum(["test", "all", "none"])
+    .default("test")
+    .describe(
+      "fixes the mini benchmark (bench.jsonl) is built from: test (the held-out split), all, none (no benchmark; the fastest world)",
+    ),
+  workers: z
+    .number()
+    .int()
+    .positive()
+    .default(2)
+    .describe("processes building repositories and benchmark tasks at once"),
+});
+export type DemoWorldConfig = z.infer<typeof DemoWorldConfig>;
+
+export type WriteDemoWorldOptions = z.input<typeof DemoWorldConfig> & {
   onProgress?: (progress: DemoWorldProgress) => void;
   signal?: AbortSignal;
-}
+};
 
 export interface DemoWorld {
   outDir: string;
@@ -123,9 +137,9 @@ function asMinedPullRequest(
  * (`bench.jsonl`). The same seed gives byte-identical repositories (same commit ids) on any machine.
  */
 export async function writeDemoWorld(options: WriteDemoWorldOptions): Promise<DemoWorld> {
-  const seed = options.seed ?? 0;
-  const outDir = path.resolve(options.outDir);
-  const workers = options.workers ?? 2;
+  const config = parseConfig(DemoWorldConfig, options, "writeDemoWorld");
+  const { seed, workers } = config;
+  const outDir = path.resolve(config.outDir);
   const plans = planWorld(seed);
   const reposDir = path.join(outDir, "repos");
   const archiveDir = path.join(outDir, "gharchive");
@@ -203,7 +217,7 @@ export async function writeDemoWorld(options: WriteDemoWorldOptions): Promise<De
     groundTruthFile,
     benchDropped: [],
   };
-  const benchMode = options.bench ?? "test";
+  const benchMode = config.bench;
   if (benchMode === "none") return world;
   const byRepo = new Map(built.map((b) => [b.plan.repo, b]));
   const candidates = pullRequests

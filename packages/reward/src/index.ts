@@ -20,6 +20,13 @@ export {
   normalizedPatch,
   type SearchReplaceReward,
 } from "./reward.js";
+export {
+  RewardBatchConfig,
+  type RewardBatchProgress,
+  type RewardBatchSummary,
+  RewardOutput,
+  scoreRewardFile,
+} from "./reward-batch.js";
 export { type RewardFn, RewardFnError, type RewardQuery, scoreWith, sweRlReward } from "./reward-fn.js";
 export { InstanceLabel, OpenRlhfRewardRequest, RewardInput } from "./reward-input.js";
 export {

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { UsageError } from "../usage-error.js";
-import { addConfigOptions, ConfigOptionsError } from "./config-options.js";
+import { addConfigOptions, ConfigOptionsError, configCommand, configOptionsOf } from "./config-options.js";
 
 const Example = z.object({
   instances: z.string().describe("RL instances file"),
@@ -142,5 +142,25 @@ describe("addConfigOptions", () => {
     expect(() => addConfigOptions(new Command("x"), WithRecord, { flags: { nope: {} } as never })).toThrow(
       /names "nope"/,
     );
+  });
+});
+
+describe("configCommand", () => {
+  it("adds a described subcommand whose flags come from the schema", () => {
+    const program = new Command("swerl").exitOverride();
+    const { command, flags } = configCommand(program, "example", Example, {
+      description: "an example",
+      flags: { n: { short: "-n" } },
+    });
+    expect(program.commands).toEqual([command]);
+    expect(command.name()).toBe("example");
+    expect(command.description()).toBe("an example");
+    expect(configOptionsOf(command)).toBe(flags);
+    let config: z.output<typeof Example> | undefined;
+    command.exitOverride().action((raw: Record<string, unknown>) => {
+      config = flags.read(raw);
+    });
+    program.parse(["example", "--instances", "rl.jsonl", "-n", "8"], { from: "user" });
+    expect(config).toMatchObject({ instances: "rl.jsonl", n: 8, workers: 2 });
   });
 });

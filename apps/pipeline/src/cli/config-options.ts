@@ -373,6 +373,26 @@ export function addConfigOptions<S extends z.ZodObject>(
   return binding;
 }
 
+/** What {@link configCommand} takes: the command's description and its flags' spec. */
+export interface ConfigCommandSpec<S extends z.ZodObject> extends ConfigOptionsSpec<S> {
+  description?: string;
+}
+
+/**
+ * `parent.command(name)`, described, with one flag per field of `schema` ({@link addConfigOptions});
+ * the caller adds its help text, any flag that is not a config field, and the action.
+ */
+export function configCommand<S extends z.ZodObject>(
+  parent: Command,
+  name: string,
+  schema: S,
+  { description, ...spec }: ConfigCommandSpec<S> = {},
+): { command: Command; flags: ConfigOptions<S> } {
+  const command = parent.command(name);
+  if (description !== undefined) command.description(description);
+  return { command, flags: addConfigOptions(command, schema, spec) };
+}
+
 function coerce(leaf: Leaf, given: unknown): { value?: unknown; error?: string } {
   if (typeof given !== "string") return { value: given };
   switch (leaf.kind) {

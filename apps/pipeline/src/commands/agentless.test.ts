@@ -1,19 +1,15 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { writeDemoWorld } from "@swerl/demo";
-import { createModel, ReplayPolicy, type RunningPolicyServer, startPolicyServer } from "@swerl/rollout";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../program.js";
+import { ReplayPolicy, type RunningPolicyServer, startPolicyServer } from "@swerl/rollout";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captureOutput } from "../testing/capture-output.js";
+import { commandTestRoot, swerl } from "../testing/cli.js";
 import { git } from "../testing/git.js";
+import { createTinyModel } from "../testing/tiny-model.js";
 
-const root = mkdtempSync(path.join(tmpdir(), "swerl-cli-agentless-"));
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
+const root = commandTestRoot("swerl-cli-agentless-");
 
 const ISSUE_M = "f() should return 2 but returns 1";
 const ISSUE_N = "g() should return 'b' but returns 'a'";
@@ -116,12 +112,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
-  rmSync(root, { recursive: true, force: true });
 });
 
 const baseArgs = () => [
-  "node",
-  "swerl",
   "agentless",
   "--dataset",
   path.join(root, "d.jsonl"),
@@ -134,7 +127,7 @@ const baseArgs = () => [
 describe("swerl agentless", () => {
   it("exits 2 naming the flag on a bad --policy", async () => {
     const io = captureOutput();
-    expect(await main([...baseArgs(), "--policy", "gpt", "--output_folder", path.join(root, "x")])).toBe(2);
+    expect(await swerl(...baseArgs(), "--policy", "gpt", "--output_folder", path.join(root, "x"))).toBe(2);
     expect(io.err()).toMatch(/^swerl: --policy: expected onnx:DIR or openai:URL/);
   });
 
@@ -157,7 +150,7 @@ describe("swerl agentless", () => {
       out,
     ];
     const io = captureOutput();
-    const code = await main([...args, "--eval"]);
+    const code = await swerl(...args, "--eval");
     expect(io.err()).not.toContain("swerl:");
     expect(code).toBe(0);
     // a progress line per stage (stderr is not a terminal here)
@@ -185,7 +178,7 @@ describe("swerl agentless", () => {
     // a rerun reads every stage back and asks the server nothing
     const hits = replay.hits.reduce((a, b) => a + b, 0);
     const again = captureOutput();
-    expect(await main(args)).toBe(0);
+    expect(await swerl(...args)).toBe(0);
     expect(again.out()).toContain("resumed from");
     expect(again.out()).toContain("localize 2, repair 2, reproduce 2, regression 2, rerank 2");
     expect(again.err()).toMatch(/agentless repair: 2\/2 instances in [\d.]+s ran=0 resumed=2 skipped=0/);
@@ -194,23 +187,13 @@ describe("swerl agentless", () => {
 
   it("runs an ONNX model directory (onnx:DIR) within its context, whatever it answers", async () => {
     const model = path.join(root, "model");
-    await createModel({
-      outDir: model,
+    await createTinyModel(model, {
       seed: 1,
       corpus: ["def f():\n    return 1\n", "<think>x</think>\n<solution>\nm.py\n</solution>"],
-      config: {
-        vocab_size: 300,
-        hidden_size: 32,
-        intermediate_size: 48,
-        num_hidden_layers: 2,
-        num_attention_heads: 4,
-        num_key_value_heads: 2,
-        max_position_embeddings: 2048,
-      },
     });
     const out = path.join(root, "onnx-out");
     const io = captureOutput();
-    const code = await main([
+    const code = await swerl(
       ...baseArgs(),
       "--policy",
       `onnx:${model}`,
@@ -222,7 +205,7 @@ describe("swerl agentless", () => {
       "8",
       "--output_folder",
       out,
-    ]);
+    );
     expect(io.err()).not.toContain("swerl:");
     expect(code).toBe(0);
     expect(io.out()).toMatch(/^localize: 2 instances, /);
@@ -272,9 +255,7 @@ describe("swerl agentless", () => {
     try {
       const out = path.join(root, "demo-out");
       const io = captureOutput();
-      const code = await main([
-        "node",
-        "swerl",
+      const code = await swerl(
         "agentless",
         "--dataset",
         benchFile,
@@ -293,7 +274,7 @@ describe("swerl agentless", () => {
         "--output_folder",
         out,
         "--eval",
-      ]);
+      );
       expect(io.err()).not.toContain("swerl:");
       expect(code).toBe(0);
       expect(io.out()).toContain("localize: 3 instances, all gold files found 3 (100.0%)");

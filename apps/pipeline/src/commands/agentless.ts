@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   AgentlessConfig,
@@ -7,15 +6,14 @@ import {
   readSpecsFile,
   runAgentless,
 } from "@swerl/agentless";
-import { LocalExecutor, RepositoryEnvironment, registerRepositorySpec, runEvaluation } from "@swerl/eval";
-import { formatZodIssues } from "@swerl/schema";
+import { LocalExecutor, registerRepositorySpec, runEvaluation } from "@swerl/eval";
 import type { Command } from "commander";
 import { z } from "zod";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
+import { readEnvironmentsFile } from "../cli/read-environments.js";
 import { evaluationProgress } from "../evaluation-progress.js";
 import { openPolicy, PolicySpec } from "../policy-spec.js";
 import { type Progress, startProgress } from "../progress.js";
-import { UsageError } from "../usage-error.js";
 import { formatAgentlessSummary, percent } from "./agentless-summary.js";
 
 export { formatAgentlessSummary } from "./agentless-summary.js";
@@ -62,23 +60,8 @@ const AgentlessCommandConfig = AgentlessConfig.extend({
   harness: z.enum(["v4.0.4", "v5.0.2"]).default("v4.0.4").describe("official harness release to match"),
 });
 
-async function readEnvironments(
-  file: string,
-): Promise<Record<string, z.input<typeof RepositoryEnvironment>>> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, "utf8"));
-  } catch (error) {
-    throw new UsageError(`--environments: cannot read ${file} as JSON: ${(error as Error).message}`);
-  }
-  const parsed = z.record(z.string(), RepositoryEnvironment).safeParse(json);
-  if (!parsed.success) throw new UsageError(`--environments: ${file}: ${formatZodIssues(parsed.error)}`);
-  return parsed.data;
-}
-
 export function registerAgentless(program: Command): void {
-  const command = program.command("agentless");
-  const flags = addConfigOptions(command, AgentlessCommandConfig, {
+  const { command, flags } = configCommand(program, "agentless", AgentlessCommandConfig, {
     flags: {
       dataset: { placeholder: "<file>" },
       reposDir: { name: "repos", placeholder: "<dir>" },
@@ -125,7 +108,9 @@ Examples:
     )
     .action(async (raw: Record<string, unknown>) => {
       const options = flags.read(raw);
-      const environments = options.environmentsFile ? await readEnvironments(options.environmentsFile) : {};
+      const environments = options.environmentsFile
+        ? await readEnvironmentsFile(options.environmentsFile)
+        : {};
       const opened = await openPolicy({
         spec: options.policy,
         batchSize: options.samplesPerRequest,

@@ -1,23 +1,25 @@
 import {
-  type CurateConfigInput,
+  CurateRunConfig,
   type CurateSummary,
   curatePullRequests,
   type FunnelStage,
   readCurateConfig,
 } from "@swerl/data";
-import type { Command } from "commander";
-import { z } from "zod";
+import { type Command, Option } from "commander";
+import { configCommand } from "../cli/config-options.js";
 import { type Progress, startProgress } from "../progress.js";
-import { parseOptions } from "../usage-error.js";
 
-const Options = z.object({
-  mined: z.string().min(1),
-  repos: z.string().min(1),
-  out: z.string().min(1),
-  config: z.string().min(1).optional(),
-  source: z.enum(["github", "demo", "swe-bench", "other"]).optional(),
-  swebench: z.array(z.string().min(1)).optional(),
-});
+/** The leaves of a parsed config as dotted paths (`filters.maxChangedLines`), arrays kept whole. */
+function leafValues(value: Record<string, unknown>, prefix = ""): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    if (v && typeof v === "object" && !Array.isArray(v))
+      Object.assign(out, leafValues(v as Record<string, unknown>, `${prefix}${key}.`));
+    else out[`${prefix}${key}`] = v;
+  }
+  return out;
+}
 
 /** The funnel as an aligned plain-text table, for the terminal. */
 export function formatFunnel(funnel: readonly FunnelStage[]): string {
@@ -51,31 +53,26 @@ function formatSummary(summary: CurateSummary): string {
 }
 
 export function registerCurate(program: Command): void {
-  program
-    .command("curate")
-    .description(
+  const { command, flags } = configCommand(program, "curate", CurateRunConfig, {
+    description:
       "turn mined pull requests into SWE-RL instances: noise filters, bug-fix classifier, dedup, SWE-bench decontamination, code context; prints the funnel",
-    )
-    .requiredOption(
-      "--mined <file>",
-      "mined pull requests (pull-requests.jsonl from `swerl mine`, or Parquet)",
-    )
-    .requiredOption(
-      "--repos <dir>",
-      "directory of bare repositories named owner__name.git (e.g. mine's git-cache/)",
-    )
-    .requiredOption(
-      "--out <dir>",
-      "output directory: rl-instances.jsonl, rl-instances.parquet, funnel.json, funnel.md, dropped.jsonl",
-    )
-    .option(
-      "--config <file>",
-      "JSON: filters, bugFix, dedup, decontamination, relevantFiles, source, parquet",
-    )
-    .option("--source <source>", "provenance.source of the instances: github, demo, swe-bench or other")
-    .option(
-      "--swebench <files...>",
-      "SWE-bench JSONL files to decontaminate against (default: $SWERL_SWEBENCH_DIR, else the 12 SWE-bench repositories)",
+    flags: {
+      minedFile: { name: "mined", placeholder: "<file>" },
+      miningErrorsFile: { name: "mining-errors", placeholder: "<file>" },
+      reposDir: { name: "repos", placeholder: "<dir>" },
+      outDir: { name: "out", placeholder: "<dir>" },
+      "decontamination.files": { name: "swebench", placeholder: "<files...>" },
+      "decontamination.datasetsDir": { placeholder: "<dir>" },
+    },
+  });
+  command
+    // wide enough that every flag's help and default stay on one line
+    .configureHelp({ helpWidth: 160 })
+    .addOption(
+      new Option(
+        "--config <file>",
+        "JSON: any subset of the rules (filters, bugFix, dedup, decontamination, relevantFiles, ...); flags override it",
+      ),
     )
     .addHelpText(
       "after",
@@ -93,20 +90,23 @@ A config file sets any subset, e.g.:
   { "filters": { "maxChangedLines": 500 }, "relevantFiles": { "maxRelevantFiles": 5 },
     "decontamination": { "level": "instance" } }`,
     )
-    .action(async (raw: unknown) => {
-      const options = parseOptions(Options, raw);
-      const config = options.config ? await readCurateConfig(options.config) : undefined;
-      const input: CurateConfigInput = config ?? {};
-      if (options.swebench) input.decontamination = { ...input.decontamination, files: options.swebench };
+    .action(async (raw: Record<string, unknown>) => {
+      // The config file's values (validated, naming the file) under the flags given on the command line.
+      const fromFile = typeof raw.config === "string" ? leafValues(await readCurateConfig(raw.config)) : {};
+      const given = new Set(flags.flags.filter((f) => raw[f.attribute] !== undefined).map((f) => f.path));
+      const { minedFile, miningErrorsFile, reposDir, outDir, ...config } = flags.read(
+        raw,
+        Object.fromEntries(Object.entries(fromFile).filter(([path]) => !given.has(path))),
+      );
       let progress: Progress | undefined;
       let done = 0;
       try {
         const summary = await curatePullRequests({
-          minedFile: options.mined,
-          reposDir: options.repos,
-          outDir: options.out,
-          config: input,
-          source: options.source,
+          minedFile,
+          ...(miningErrorsFile ? { miningErrorsFile } : {}),
+          reposDir,
+          outDir,
+          config,
           onProgress: (p) => {
             progress ??= startProgress({ label: "curate", total: 0, unit: "pull requests" });
             progress.setTotal(p.read);

@@ -1,26 +1,15 @@
-import { writeDemoWorld } from "@swerl/demo";
+import { DemoWorldConfig, writeDemoWorld } from "@swerl/demo";
 import type { Command } from "commander";
-import { z } from "zod";
+import { configCommand } from "../cli/config-options.js";
 import { type Progress, startProgress } from "../progress.js";
-import { parseOptions } from "../usage-error.js";
-
-const Options = z.object({
-  out: z.string().min(1),
-  seed: z.coerce.number().int().min(0).default(0),
-  bench: z.enum(["test", "all", "none"]).default("test"),
-  workers: z.coerce.number().int().positive().default(2),
-});
 
 export function registerDemo(program: Command): void {
-  program
-    .command("demo")
-    .description(
+  const { command, flags } = configCommand(program, "demo", DemoWorldConfig, {
+    description:
       "write the deterministic demo world: git repositories, GH Archive files, GitHub snapshots, ground truth, mini SWE-bench",
-    )
-    .requiredOption("--out <dir>", "world directory (repos/, gharchive/, github/, *.json, bench.jsonl)")
-    .option("--seed <n>", "everything, commit ids included, follows from the seed", "0")
-    .option("--bench <which>", "fixes the mini benchmark is built from: test (held out), all, none", "test")
-    .option("--workers <n>", "repositories and benchmark tasks built at once", "2")
+    flags: { outDir: { name: "out", placeholder: "<dir>" } },
+  });
+  command
     .addHelpText(
       "after",
       `
@@ -30,15 +19,12 @@ Examples:
   $ swerl eval --dataset runs/demo/world/bench.jsonl --predictions gold --repos runs/demo/world/repos \\
       --specs runs/demo/world/test-specs.json --run-id gold --out runs/demo/eval`,
     )
-    .action(async (raw: unknown) => {
-      const options = parseOptions(Options, raw);
+    .action(async (raw: Record<string, unknown>) => {
+      const options = flags.read(raw);
       const bars = new Map<string, Progress>();
       try {
         const world = await writeDemoWorld({
-          outDir: options.out,
-          seed: options.seed,
-          bench: options.bench,
-          workers: options.workers,
+          ...options,
           onProgress: (p) => {
             let bar = bars.get(p.stage);
             if (!bar) {

@@ -1,24 +1,19 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { main } from "../program.js";
+import { describe, expect, it, vi } from "vitest";
 import { captureOutput } from "../testing/capture-output.js";
+import { commandTestRoot, swerl } from "../testing/cli.js";
 import { git } from "../testing/git.js";
 
-const root = mkdtempSync(path.join(tmpdir(), "swerl-cli-eval-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
+const root = commandTestRoot("swerl-cli-eval-");
 
 describe("swerl eval", () => {
   it("exits 2 naming the flag on a bad --workers", async () => {
     const io = captureOutput();
     const args = ["--dataset_name", "d", "--predictions_path", "gold", "--repos", "r", "--run_id", "x"];
-    expect(await main(["node", "swerl", "eval", ...args, "--max_workers", "two"])).toBe(2);
+    expect(await swerl("eval", ...args, "--max_workers", "two")).toBe(2);
     expect(io.err()).toMatch(/^swerl: --max_workers: expected a number, got "two"/);
   });
 
@@ -58,9 +53,7 @@ describe("swerl eval", () => {
       JSON.stringify({ "demo/m": { testCommand: "python3 -m unittest -v", parser: "unittest" } }),
     );
     const io = captureOutput();
-    const code = await main([
-      "node",
-      "swerl",
+    const code = await swerl(
       "eval",
       "--dataset_name",
       path.join(root, "d.jsonl"),
@@ -76,7 +69,7 @@ describe("swerl eval", () => {
       path.join(root, "out"),
       "--report_dir",
       path.join(root, "out"),
-    ]);
+    );
     expect(io.err()).not.toContain("swerl:");
     expect(code).toBe(0);
     expect(io.out()).toContain("1/1 resolved");
@@ -90,9 +83,7 @@ describe("swerl eval", () => {
       JSON.stringify({ "demo/m": { testCommand: "no-such-runner", parser: "unittest" } }),
     );
     const io = captureOutput();
-    const code = await main([
-      "node",
-      "swerl",
+    const code = await swerl(
       "eval",
       "--dataset",
       path.join(root, "d.jsonl"),
@@ -106,7 +97,7 @@ describe("swerl eval", () => {
       "old",
       "--out",
       path.join(root, "out-old"),
-    ]);
+    );
     expect(code).toBe(0);
     expect(io.err()).toContain("swerl: --dataset is deprecated: use --dataset_name");
     expect(io.err()).toContain("swerl: --out is deprecated");
@@ -130,7 +121,7 @@ describe("swerl eval", () => {
       "--run_id",
       "h",
     ];
-    expect(await main(["node", "swerl", "eval", ...hub])).toBe(1);
+    expect(await swerl("eval", ...hub)).toBe(1);
     expect(io.err()).toMatch(/princeton-nlp\/SWE-bench_Verified.*test/);
     vi.unstubAllEnvs();
     const nospec = [
@@ -141,7 +132,7 @@ describe("swerl eval", () => {
       "--run_id",
       "n",
     ];
-    expect(await main(["node", "swerl", "eval", ...nospec, "--repos", path.join(root, "repos")])).toBe(2);
+    expect(await swerl("eval", ...nospec, "--repos", path.join(root, "repos"))).toBe(2);
     expect(io.err()).toContain("no test spec for demo/m");
   });
 });

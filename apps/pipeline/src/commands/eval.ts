@@ -1,6 +1,6 @@
 import { EvaluationConfig, EvaluationInputError, type EvaluationRun, runEvaluation } from "@swerl/eval";
 import { type Command, Option } from "commander";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
 import { evaluationProgress } from "../evaluation-progress.js";
 import { startProgress } from "../progress.js";
 import { UsageError } from "../usage-error.js";
@@ -27,12 +27,9 @@ export function evaluationSummary(run: EvaluationRun): string {
 }
 
 export function registerEval(program: Command): void {
-  const command = program
-    .command("eval")
-    .description(
+  const { command, flags } = configCommand(program, "eval", EvaluationConfig, {
+    description:
       "run the SWE-bench harness (a drop-in for the official one): apply predictions, run the tests locally or in Docker, grade like the official harness",
-    );
-  const flags = addConfigOptions(command, EvaluationConfig, {
     flags: {
       datasetName: { name: "dataset_name", aliases: ["dataset"], placeholder: "<file|owner/name>" },
       split: { name: "split" },

@@ -1,18 +1,15 @@
 import { buildImages, ImageBuildConfig, ImageBuildError } from "@swerl/eval";
 import type { Command } from "commander";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
 import { UsageError } from "../usage-error.js";
 
 export function registerImages(program: Command): void {
   const images = program
     .command("images")
     .description("Docker images for `swerl eval --executor docker`: base, environment, instance levels");
-  const build = images
-    .command("build")
-    .description(
+  const { command: build, flags } = configCommand(images, "build", ImageBuildConfig, {
+    description:
       "build the images of a dataset without a registry (debootstrap base, per-repository Debian packages, /testbed from --repos), skipping unchanged levels",
-    );
-  const flags = addConfigOptions(build, ImageBuildConfig, {
     flags: {
       datasetName: { name: "dataset_name", aliases: ["dataset"], placeholder: "<file>" },
       instanceIds: { name: "instance_ids", placeholder: "<ids...>" },

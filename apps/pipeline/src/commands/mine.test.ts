@@ -1,20 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { startGithubGraphqlServer } from "@swerl/data";
 import { MinedPullRequest } from "@swerl/schema";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { main } from "../program.js";
+import { describe, expect, it, vi } from "vitest";
 import { captureOutput } from "../testing/capture-output.js";
+import { commandTestRoot, swerl } from "../testing/cli.js";
 
-const root = mkdtempSync(path.join(tmpdir(), "swerl-cli-mine-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
+const root = commandTestRoot("swerl-cli-mine-");
 
 const lines = (file: string) =>
   readFileSync(file, "utf8")
@@ -24,25 +18,23 @@ const lines = (file: string) =>
 describe("swerl mine", () => {
   it("exits 2 without a source, and names --shard when it is malformed", async () => {
     let io = captureOutput();
-    expect(await main(["node", "swerl", "mine", "--repos", "r", "--out", "o"])).toBe(2);
+    expect(await swerl("mine", "--repos", "r", "--out", "o")).toBe(2);
     expect(io.err()).toMatch(/^swerl: give at least one source/);
     vi.restoreAllMocks();
     io = captureOutput();
     const args = ["--gharchive", "a.json.gz", "--repos", "r", "--out", "o", "--shard", "4/4"];
-    expect(await main(["node", "swerl", "mine", ...args])).toBe(2);
+    expect(await swerl("mine", ...args)).toBe(2);
     expect(io.err()).toMatch(/^swerl: --shard: .*0 <= i < N/);
   });
 
   it("mines the demo world's archive and snapshots, then resumes without duplicating output", async () => {
     const world = path.join(root, "world");
     let io = captureOutput();
-    expect(await main(["node", "swerl", "demo", "--out", world, "--bench", "none"])).toBe(0);
+    expect(await swerl("demo", "--out", world, "--bench", "none")).toBe(0);
     const truth = JSON.parse(readFileSync(path.join(world, "ground-truth.json"), "utf8"));
     vi.restoreAllMocks();
     const out = path.join(root, "mine");
     const argv = [
-      "node",
-      "swerl",
       "mine",
       "--gharchive",
       path.join(world, "gharchive"),
@@ -54,7 +46,7 @@ describe("swerl mine", () => {
       out,
     ];
     io = captureOutput();
-    expect(await main(argv)).toBe(0);
+    expect(await swerl(...argv)).toBe(0);
     expect(io.err()).not.toContain("swerl:");
     expect(io.out()).toContain(`${truth.pullRequests.length} pull requests in`);
     const mined = lines(path.join(out, "pull-requests.jsonl")).map((l) =>
@@ -72,7 +64,7 @@ describe("swerl mine", () => {
     ).toHaveLength(closing.linkedIssues.length);
     vi.restoreAllMocks();
     io = captureOutput();
-    expect(await main(argv)).toBe(0);
+    expect(await swerl(...argv)).toBe(0);
     expect(io.out()).toContain(`(${truth.repositories.length} done by an earlier run)`);
     expect(lines(path.join(out, "pull-requests.jsonl"))).toHaveLength(mined.length);
   }, 60_000);
@@ -83,9 +75,7 @@ describe("swerl mine", () => {
     try {
       const out = path.join(root, "mine-graphql");
       const io = captureOutput();
-      const code = await main([
-        "node",
-        "swerl",
+      const code = await swerl(
         "mine",
         "--graphql-url",
         server.url,
@@ -95,7 +85,7 @@ describe("swerl mine", () => {
         path.join(world, "repos"),
         "--out",
         out,
-      ]);
+      );
       expect(io.err()).not.toContain("swerl:");
       expect(code).toBe(0);
       expect(io.err()).toMatch(/mine: acme\/not-there: /);
@@ -124,17 +114,9 @@ describe("swerl mine", () => {
     try {
       const { port } = server.address() as AddressInfo;
       const out = path.join(root, "mine-401");
-      const argv = [
-        "node",
-        "swerl",
-        "mine",
-        "--graphql-url",
-        `http://127.0.0.1:${port}`,
-        "--github-repos",
-        "acme/a,acme/b",
-      ];
+      const argv = ["mine", "--graphql-url", `http://127.0.0.1:${port}`, "--github-repos", "acme/a,acme/b"];
       const io = captureOutput();
-      const code = await main([...argv, "--repos", path.join(root, "world", "repos"), "--out", out]);
+      const code = await swerl(...argv, "--repos", path.join(root, "world", "repos"), "--out", out);
       expect(code).toBe(1);
       expect(io.out()).toContain("2 repositories failed on GitHub");
       expect(io.err()).toMatch(/Bad credentials/);
@@ -146,7 +128,7 @@ describe("swerl mine", () => {
       // Nothing is checkpointed as done: the next run tries both again.
       vi.restoreAllMocks();
       const again = captureOutput();
-      expect(await main([...argv, "--repos", path.join(root, "world", "repos"), "--out", out])).toBe(1);
+      expect(await swerl(...argv, "--repos", path.join(root, "world", "repos"), "--out", out)).toBe(1);
       expect(again.out()).toContain("(0 done by an earlier run)");
     } finally {
       server.close();

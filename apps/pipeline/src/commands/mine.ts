@@ -1,41 +1,18 @@
-import { existsSync, readFileSync } from "node:fs";
-import {
-  type MineSummary,
-  minePullRequests,
-  parseShard,
-  type RepositorySnapshot,
-  readSnapshotDirectory,
-  type Shard,
-} from "@swerl/data";
+import { readFileSync, statSync } from "node:fs";
+import { MineConfig, type MineSummary, mineFromConfig } from "@swerl/data";
 import { SwerlError } from "@swerl/schema";
 import type { Command } from "commander";
-import { z } from "zod";
+import { configCommand } from "../cli/config-options.js";
 import { type Progress, startProgress } from "../progress.js";
-import { parseOptions, UsageError } from "../usage-error.js";
+import { UsageError } from "../usage-error.js";
 
-const Options = z.object({
-  gharchive: z.array(z.string().min(1)).optional(),
-  githubSnapshots: z.string().min(1).optional(),
-  graphqlUrl: z.string().url().optional(),
-  githubRepos: z.string().min(1).optional(),
-  repos: z.string().min(1),
-  out: z.string().min(1),
-  shard: z.string().optional(),
-  concurrency: z.coerce.number().int().positive().default(4),
-  cloneConcurrency: z.coerce.number().int().positive().default(4),
-});
-
-/** `owner/a,owner/b`, or a file with one `owner/name` a line (`#` comments allowed). */
-function repositoryList(value: string): string[] {
-  const text = existsSync(value) ? readFileSync(value, "utf8") : value.replaceAll(",", "\n");
-  const names = text
+/** An item of `--github-repos`: `owner/name`, or a file with one `owner/name` a line (`#` comments allowed). */
+function repositoryList(item: string): string[] {
+  if (!statSync(item, { throwIfNoEntry: false })?.isFile()) return [item];
+  return readFileSync(item, "utf8")
     .split("\n")
     .map((l) => l.replace(/#.*/, "").trim())
     .filter((l) => l !== "");
-  for (const name of names) {
-    if (!/^[\w.-]+\/[\w.-]+$/.test(name)) throw new UsageError(`--github-repos: "${name}" is not owner/name`);
-  }
-  return names;
 }
 
 /** `swerl mine` mined nothing because every repository failed: exit 1, not a silent success. */
@@ -53,38 +30,22 @@ export function formatMineSummary(summary: MineSummary): string {
 }
 
 export function registerMine(program: Command): void {
-  program
-    .command("mine")
-    .description(
+  const { command, flags } = configCommand(program, "mine", MineConfig, {
+    description:
       "mine merged pull requests with their linked issues and cumulative patches from GH Archive or GitHub, plus git",
-    )
-    .option(
-      "--gharchive <paths...>",
-      "GH Archive hourly .json.gz files, directories of them, or http(s) URLs",
-    )
-    .option(
-      "--github-snapshots <dir>",
-      "directory of recorded GitHub snapshots (owner__name.json, as `swerl demo` writes)",
-    )
-    .option(
-      "--graphql-url <url>",
-      "GitHub GraphQL API root to crawl (token from GITHUB_TOKEN), e.g. https://api.github.com",
-    )
-    .option(
-      "--github-repos <list>",
-      "with --graphql-url: owner/name,... or a file with one owner/name a line",
-    )
-    .requiredOption(
-      "--repos <source>",
-      "where repositories are cloned from: a directory of owner__name.git or an http(s) base",
-    )
-    .requiredOption(
-      "--out <dir>",
-      "output directory: pull-requests.jsonl, errors.jsonl, mine-checkpoint.json, git-cache/",
-    )
-    .option("--shard <i/N>", "mine only the repositories shard i of N holds (stable hash of owner/name)")
-    .option("--concurrency <n>", "pull requests of one repository diffed at once", "4")
-    .option("--clone-concurrency <n>", "repositories cloned at once", "4")
+    flags: {
+      gharchive: { placeholder: "<paths...>" },
+      snapshotsDir: { name: "github-snapshots", placeholder: "<dir>" },
+      graphqlUrl: { placeholder: "<url>" },
+      repositories: { name: "github-repos", placeholder: "<owner/name,...|file>" },
+      reposDir: { name: "repos", placeholder: "<source>" },
+      cacheDir: { placeholder: "<dir>" },
+      outDir: { name: "out", placeholder: "<dir>" },
+      shard: { placeholder: "<i/N>" },
+    },
+  });
+  const reposFlag = flags.flags.find((f) => f.path === "repositories")!;
+  command
     .addHelpText(
       "after",
       `
@@ -100,49 +61,31 @@ Examples:
   $ GITHUB_TOKEN=... swerl mine --graphql-url https://api.github.com --github-repos acme/lib,acme/cli \\
       --repos https://github.com --out runs/gh/mine`,
     )
-    .action(async (raw: unknown) => {
-      const options = parseOptions(Options, raw);
-      if (!options.gharchive?.length && !options.githubSnapshots && !options.graphqlUrl) {
+    .action(async (raw: Record<string, unknown>) => {
+      const listed = raw[reposFlag.attribute];
+      const options = flags.read(
+        Array.isArray(listed) ? { ...raw, [reposFlag.attribute]: listed.flatMap(repositoryList) } : raw,
+      );
+      if (!options.gharchive?.length && !options.snapshotsDir && !options.graphqlUrl) {
         throw new UsageError("give at least one source: --gharchive, --github-snapshots or --graphql-url");
       }
-      if (options.graphqlUrl && !options.githubRepos) {
+      if (options.graphqlUrl && !options.repositories?.length) {
         throw new UsageError("--graphql-url needs --github-repos (the repositories to crawl)");
       }
-      let shard: Shard | undefined;
-      try {
-        shard = options.shard === undefined ? undefined : parseShard(options.shard);
-      } catch (err) {
-        throw new UsageError(`--shard: ${(err as Error).message}`);
-      }
       let githubFailures = 0;
-      async function* recorded(dir: string): AsyncGenerator<RepositorySnapshot> {
-        yield* await readSnapshotDirectory(dir);
-      }
       let progress: Progress | undefined;
       try {
-        const summary = await minePullRequests({
-          gharchive: options.gharchive,
-          snapshots: options.githubSnapshots ? recorded(options.githubSnapshots) : undefined,
-          github:
-            options.graphqlUrl && options.githubRepos
-              ? {
-                  repos: repositoryList(options.githubRepos),
-                  baseUrl: options.graphqlUrl,
-                  onError: (e) => {
-                    githubFailures += 1;
-                    process.stderr.write(`mine: ${e.message}\n`);
-                  },
-                  onRetry: (r) =>
-                    process.stderr.write(
-                      `mine: ${r.repo}: ${r.query} attempt ${r.attempt} failed (${r.reason}); retrying in ${r.delayMs} ms\n`,
-                    ),
-                }
-              : undefined,
-          reposDir: options.repos,
-          outDir: options.out,
-          shard,
-          concurrency: options.concurrency,
-          cloneConcurrency: options.cloneConcurrency,
+        const summary = await mineFromConfig(options, {
+          github: {
+            onError: (e) => {
+              githubFailures += 1;
+              process.stderr.write(`mine: ${e.message}\n`);
+            },
+            onRetry: (r) =>
+              process.stderr.write(
+                `mine: ${r.repo}: ${r.query} attempt ${r.attempt} failed (${r.reason}); retrying in ${r.delayMs} ms\n`,
+              ),
+          },
           onProgress: (p) => {
             if (p.phase === "archive") {
               process.stderr.write("mine: reading GH Archive events\n");

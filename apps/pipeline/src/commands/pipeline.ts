@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { RunConfig } from "@swerl/schema";
 import type { Command } from "commander";
 import { z } from "zod";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
 import { loadPipelineConfig } from "../pipeline/config.js";
 import { planPipeline, runPipeline } from "../pipeline/runner.js";
 import { pipelineStages } from "../pipeline/stages.js";
@@ -33,8 +33,7 @@ export const PipelineRunConfig = z.object({
 });
 
 export function registerPipeline(program: Command): void {
-  const command = program.command("pipeline");
-  const flags = addConfigOptions(command, PipelineRunConfig, {
+  const { command, flags } = configCommand(program, "pipeline", PipelineRunConfig, {
     flags: {
       config: { short: "-c", placeholder: "<file>" },
       runId: { placeholder: "<id>" },

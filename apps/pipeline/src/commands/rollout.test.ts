@@ -1,22 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { createModel, OnnxPolicy, startPolicyServer } from "@swerl/rollout";
+import { OnnxPolicy, startPolicyServer } from "@swerl/rollout";
 import { RolloutGroup, readAllRecords } from "@swerl/schema";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../program.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { captureOutput } from "../testing/capture-output.js";
-
-const TINY_MODEL = {
-  vocab_size: 300,
-  hidden_size: 32,
-  intermediate_size: 48,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  max_position_embeddings: 2048,
-};
-const corpus = ["def add(a, b):\n    return a + b\n", "<think>fix add</think>\n<solution>\n</solution>"];
+import { commandTestRoot, swerl } from "../testing/cli.js";
+import { createTinyModel } from "../testing/tiny-model.js";
 
 const instance = (id: string, words: number) => ({
   instanceId: id,
@@ -27,26 +16,16 @@ const instance = (id: string, words: number) => ({
   provenance: { source: "demo", repo: "demo/calc" },
 });
 
-let root = "";
-let model = "";
-let instances = "";
+const root = commandTestRoot("swerl-cli-rollout-");
+const model = path.join(root, "model");
+const instances = path.join(root, "rl.jsonl");
 beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), "swerl-cli-rollout-"));
-  model = path.join(root, "model");
-  await createModel({ outDir: model, config: TINY_MODEL, seed: 4, corpus });
-  instances = path.join(root, "rl.jsonl");
+  await createTinyModel(model, { seed: 4 });
   const rows = [instance("demo__calc-1", 1), instance("demo__calc-2", 3), instance("demo__calc-3", 1500)];
   await writeFile(instances, rows.map((r) => JSON.stringify(r)).join("\n"));
 });
-afterAll(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
 
-const swerl = (...args: string[]) => main(["node", "swerl", "rollout", ...args]);
+const rollout = (...args: string[]) => swerl("rollout", ...args);
 const sampling = [
   "-n",
   "3",
@@ -63,10 +42,10 @@ const sampling = [
 describe("swerl rollout", () => {
   it("exits 2 naming the flag on a bad --policy, or openai:URL without --tokenizer", async () => {
     const io = captureOutput();
-    expect(await swerl("--instances", instances, "--policy", "vllm:x", "--out", "o.jsonl")).toBe(2);
+    expect(await rollout("--instances", instances, "--policy", "vllm:x", "--out", "o.jsonl")).toBe(2);
     expect(io.err()).toMatch(/^swerl: --policy: expected onnx:DIR or openai:URL/);
     const args = ["--instances", instances, "--policy", "openai:http://127.0.0.1:1", "--model", "m"];
-    expect(await swerl(...args, "--out", "o.jsonl")).toBe(2);
+    expect(await rollout(...args, "--out", "o.jsonl")).toBe(2);
     expect(io.err()).toContain("swerl: --tokenizer: ");
   });
 
@@ -74,7 +53,7 @@ describe("swerl rollout", () => {
     const out = path.join(root, "onnx.jsonl");
     const io = captureOutput();
     const args = ["--instances", instances, "--policy", `onnx:${model}`, "--model", "tiny", "--out", out];
-    expect(await swerl(...args, ...sampling, "--threads", "1")).toBe(0);
+    expect(await rollout(...args, ...sampling, "--threads", "1")).toBe(0);
     expect(io.out()).toMatch(/^2 groups of 3 \(0 resumed, 1 over budget\), 36 tokens at [\d.]+ tok\/s/);
     expect(io.err()).toMatch(
       /rollout: 3\/3 instances in [\d.]+s groups=2 tok\/s=\d+ reward=-?[\d.]+ resumed=0 skipped=1/,
@@ -86,7 +65,7 @@ describe("swerl rollout", () => {
       ["demo__calc-2", "tiny", 3],
     ]);
     const first = await readFile(out, "utf8");
-    expect(await swerl(...args, ...sampling, "--threads", "1")).toBe(0);
+    expect(await rollout(...args, ...sampling, "--threads", "1")).toBe(0);
     expect(io.out()).toContain("0 groups of 3 (2 resumed, 1 over budget)");
     expect(await readFile(out, "utf8")).toBe(first);
   });
@@ -98,7 +77,7 @@ describe("swerl rollout", () => {
       const io = captureOutput();
       const out = path.join(root, "openai.jsonl");
       const args = ["--instances", instances, "--policy", `openai:${server.url}/v1`, "--model", "tiny"];
-      expect(await swerl(...args, "--tokenizer", model, "--out", out, ...sampling)).toBe(0);
+      expect(await rollout(...args, "--tokenizer", model, "--out", out, ...sampling)).toBe(0);
       expect(io.out()).toMatch(/^2 groups of 3 /);
       expect(await readFile(out, "utf8")).toBe(await readFile(path.join(root, "onnx.jsonl"), "utf8"));
     } finally {

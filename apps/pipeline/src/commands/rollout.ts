@@ -1,7 +1,7 @@
 import { RolloutConfig, runRollouts } from "@swerl/rollout";
 import type { Command } from "commander";
 import { z } from "zod";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
 import { openPolicy, PolicySpec } from "../policy-spec.js";
 import { type Progress, startProgress } from "../progress.js";
 import { UsageError } from "../usage-error.js";
@@ -46,8 +46,7 @@ async function openRolloutPolicy(options: Options) {
 }
 
 export function registerRollout(program: Command): void {
-  const command = program.command("rollout");
-  const flags = addConfigOptions(command, RolloutCommandConfig, {
+  const { command, flags } = configCommand(program, "rollout", RolloutCommandConfig, {
     flags: {
       instances: { placeholder: "<file>" },
       out: { placeholder: "<file>" },

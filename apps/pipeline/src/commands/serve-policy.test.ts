@@ -1,39 +1,18 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createModel, OnnxPolicy, OpenAIPolicy, OpenAIPolicyError } from "@swerl/rollout";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../program.js";
+import { OnnxPolicy, OpenAIPolicy, OpenAIPolicyError } from "@swerl/rollout";
+import { beforeAll, describe, expect, it } from "vitest";
 import { captureOutput } from "../testing/capture-output.js";
+import { commandTestRoot, swerl } from "../testing/cli.js";
+import { createTinyModel } from "../testing/tiny-model.js";
 
 const cli = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../../..", import.meta.url));
 
-/** A tiny model of our Llama family (2 layers, 32 wide, grouped-query attention). */
-const TINY_MODEL = {
-  vocab_size: 300,
-  hidden_size: 32,
-  intermediate_size: 48,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  max_position_embeddings: 128,
-};
-const corpus = ["def add(a, b):\n    return a + b\n", "<think>fix add</think>\n<solution>\n</solution>"];
-
-let dir = "";
+const dir = commandTestRoot("swerl-cli-serve-policy-");
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "swerl-cli-serve-policy-"));
-  await createModel({ outDir: dir, config: TINY_MODEL, seed: 3, corpus });
-});
-afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
+  await createTinyModel(dir, { seed: 3, maxPositions: 128 });
 });
 
 /** Starts `swerl serve-policy` as its own process and resolves with the URL it prints. */
@@ -59,14 +38,14 @@ function serve(args: string[]): { child: ChildProcess; url: Promise<string>; out
 describe("swerl serve-policy", () => {
   it("exits 2 naming the flag on a bad --port", async () => {
     const io = captureOutput();
-    expect(await main(["node", "swerl", "serve-policy", "--model", dir, "--port", "http"])).toBe(2);
+    expect(await swerl("serve-policy", "--model", dir, "--port", "http")).toBe(2);
     expect(io.err()).toMatch(/^swerl: --port: /);
   });
 
   it("exits 1 naming the directory when it holds no model", async () => {
     const io = captureOutput();
     const missing = path.join(dir, "no-such-model");
-    expect(await main(["node", "swerl", "serve-policy", "--model", missing, "--port", "0"])).toBe(1);
+    expect(await swerl("serve-policy", "--model", missing, "--port", "0")).toBe(1);
     expect(io.err()).toContain(missing);
   });
 

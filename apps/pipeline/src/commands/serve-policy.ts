@@ -1,7 +1,7 @@
 import { OnnxPolicy, PolicyServerConfig, startPolicyServer } from "@swerl/rollout";
 import type { Command } from "commander";
 import { z } from "zod";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
 
 /**
  * The server's options plus the ONNX policy it serves (the model directory and OnnxPolicy's runtime knobs).
@@ -43,10 +43,8 @@ function untilInterrupted(): Promise<string> {
 }
 
 export function registerServePolicy(program: Command): void {
-  const command = program
-    .command("serve-policy")
-    .description("serve an ONNX model directory over the OpenAI API (completions, chat, streaming)");
-  const flags = addConfigOptions(command, ServePolicyConfig, {
+  const { command, flags } = configCommand(program, "serve-policy", ServePolicyConfig, {
+    description: "serve an ONNX model directory over the OpenAI API (completions, chat, streaming)",
     flags: { port: { short: "-p" }, requestTimeoutSeconds: { name: "request-timeout" } },
   });
   command

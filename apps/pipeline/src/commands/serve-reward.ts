@@ -1,14 +1,11 @@
 import { RewardServerConfig, startRewardServer } from "@swerl/reward";
 import type { Command } from "commander";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
 
 export function registerServeReward(program: Command): void {
-  const command = program
-    .command("serve-reward")
-    .description(
+  const { command, flags } = configCommand(program, "serve-reward", RewardServerConfig, {
+    description:
       "serve the SWE-RL reward over HTTP (OpenRLHF --reward.remote_url / --remote_rm_url, swerl's verl glue)",
-    );
-  const flags = addConfigOptions(command, RewardServerConfig, {
     flags: {
       port: { short: "-p" },
       workers: { short: "-w" },

@@ -1,35 +1,15 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { BuildTasksConfig, buildTasks, RepositoryEnvironment } from "@swerl/eval";
+import { BuildTasksConfig, buildTasks } from "@swerl/eval";
 import { type Command, Option } from "commander";
-import { z } from "zod";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
+import { readEnvironmentsFile } from "../cli/read-environments.js";
 import { type Progress, startProgress } from "../progress.js";
 import { UsageError } from "../usage-error.js";
 
-async function readEnvironments(file: string): Promise<Record<string, RepositoryEnvironment>> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, "utf8"));
-  } catch (error) {
-    throw new UsageError(`--environments: cannot read ${file} as JSON: ${(error as Error).message}`);
-  }
-  const parsed = z.record(z.string(), RepositoryEnvironment).safeParse(json);
-  if (!parsed.success) {
-    throw new UsageError(
-      `--environments: ${file}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-    );
-  }
-  return parsed.data;
-}
-
 export function registerTasks(program: Command): void {
-  const command = program
-    .command("tasks")
-    .description(
+  const { command, flags } = configCommand(program, "tasks", BuildTasksConfig, {
+    description:
       "build SWE-bench-style tasks from mined PRs that change tests: run the tests before and after the fix to find FAIL_TO_PASS / PASS_TO_PASS (flaky ones drop the task)",
-    );
-  const flags = addConfigOptions(command, BuildTasksConfig, {
     flags: {
       minedFile: { name: "mined", placeholder: "<file>" },
       reposDir: { name: "repos", placeholder: "<dir>" },
@@ -74,7 +54,7 @@ Examples:
         outDir: path.dirname(out),
         fileName: path.basename(out),
         ...(typeof raw.environments === "string"
-          ? { environments: await readEnvironments(raw.environments) }
+          ? { environments: await readEnvironmentsFile(raw.environments) }
           : {}),
       });
       let progress: Progress | undefined;

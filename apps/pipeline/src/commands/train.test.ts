@@ -1,12 +1,12 @@
-import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { access, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { RlInstance, readRecords, writeRecords } from "@swerl/schema";
 import { OpenRlhfRow } from "@swerl/trainer";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../program.js";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { captureOutput } from "../testing/capture-output.js";
+import { commandTestRoot, swerl } from "../testing/cli.js";
 
-let dir = "";
+const dir = commandTestRoot("swerl-train-cli-");
 const instance = {
   instanceId: "demo__calc-1",
   problemStatement: "add() subtracts",
@@ -17,7 +17,6 @@ const instance = {
 };
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "swerl-train-cli-"));
   await writeRecords(join(dir, "rl1.jsonl"), RlInstance, [instance]);
   // 40 instances: one paper batch of 32 after the held-out split and the last one, whose prompt is overlong.
   await writeRecords(
@@ -30,56 +29,31 @@ beforeAll(async () => {
     })),
   );
 });
-afterAll(async () => {
-  vi.restoreAllMocks();
-  await rm(dir, { recursive: true, force: true });
-});
-
-function capture(): () => string {
-  const out: string[] = [];
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    out.push(String(chunk));
-    return true;
-  });
-  return () => out.join("");
-}
+/** `swerl train --engine <name> --instances rl.jsonl ...args`. */
+const engine = (name: string, ...args: string[]) =>
+  swerl("train", "--engine", name, "--instances", join(dir, "rl.jsonl"), ...args);
 
 describe("swerl train --engine", () => {
   it("--dry-run prints the verl glue and the ray job submit command", async () => {
-    const out = capture();
-    const code = await main([
-      "node",
-      "swerl",
-      "train",
-      "--engine",
-      "verl",
-      "--instances",
-      join(dir, "rl.jsonl"),
-      "--out",
-      join(dir, "v"),
-      "--preset",
-      "dapo",
-      "--dry-run",
-    ]);
+    const io = captureOutput();
+    const code = await engine("verl", "--out", join(dir, "v"), "--preset", "dapo", "--dry-run");
     expect(code).toBe(0);
-    expect(out()).toContain("def compute_score(data_source, solution_str, ground_truth, extra_info=None):");
-    expect(out()).toMatch(/ray job submit .* -- python3 -m verl\.trainer\.main_ppo /);
-    expect(out()).toContain("engine: verl@0.7.0");
-    expect(out()).toContain("prompts: 40 read, 1 over the prompt limit filtered out, 36 train, 3 validation");
-    expect(out()).toContain('unsupported by verl@0.7.0: grpo.equalRewardGroups = "drop"');
+    expect(io.out()).toContain(
+      "def compute_score(data_source, solution_str, ground_truth, extra_info=None):",
+    );
+    expect(io.out()).toMatch(/ray job submit .* -- python3 -m verl\.trainer\.main_ppo /);
+    expect(io.out()).toContain("engine: verl@0.7.0");
+    expect(io.out()).toContain(
+      "prompts: 40 read, 1 over the prompt limit filtered out, 36 train, 3 validation",
+    );
+    expect(io.out()).toContain('unsupported by verl@0.7.0: grpo.equalRewardGroups = "drop"');
     await expect(access(join(dir, "v"))).rejects.toThrow();
     vi.restoreAllMocks();
   });
   it("--check validates offline, filters and counts overlong prompts, and writes nothing", async () => {
-    const out = capture();
-    const code = await main([
-      "node",
-      "swerl",
-      "train",
-      "--engine",
+    const io = captureOutput();
+    const code = await engine(
       "openrlhf@0.10.1",
-      "--instances",
-      join(dir, "rl.jsonl"),
       "--out",
       join(dir, "c"),
       "--max-prompt-tokens",
@@ -87,10 +61,10 @@ describe("swerl train --engine", () => {
       "--nodes",
       "2",
       "--check",
-    ]);
+    );
     vi.restoreAllMocks();
     expect(code).toBe(0);
-    const text = out();
+    const text = io.out();
     expect(text).toContain("engine: openrlhf@0.10.1.post2");
     expect(text).toContain("1 over the prompt limit filtered out");
     expect(text).toContain("filtered: demo__calc-39");
@@ -99,38 +73,15 @@ describe("swerl train --engine", () => {
     await expect(access(join(dir, "c"))).rejects.toThrow();
   });
   it("names a bad engine version", async () => {
-    const err: string[] = [];
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-      err.push(String(chunk));
-      return true;
-    });
-    const code = await main([
-      "node",
-      "swerl",
-      "train",
-      "--engine",
-      "verl@0.2",
-      "--instances",
-      join(dir, "rl.jsonl"),
-      "--check",
-    ]);
+    const io = captureOutput();
+    const code = await engine("verl@0.2", "--check");
     vi.restoreAllMocks();
     expect(code).not.toBe(0);
-    expect(err.join("")).toContain("verl 0.2 is not pinned; use one of verl@0.7.0");
+    expect(io.err()).toContain("verl 0.2 is not pinned; use one of verl@0.7.0");
   });
   it("writes the OpenRLHF prompt file", async () => {
-    capture();
-    const code = await main([
-      "node",
-      "swerl",
-      "train",
-      "--engine",
-      "openrlhf",
-      "--instances",
-      join(dir, "rl.jsonl"),
-      "--out",
-      join(dir, "o"),
-    ]);
+    captureOutput();
+    const code = await engine("openrlhf", "--out", join(dir, "o"));
     vi.restoreAllMocks();
     expect(code).toBe(0);
     const rows = [];
@@ -168,20 +119,15 @@ describe("swerl train --config (local engine)", () => {
         },
       }),
     );
-    const out = capture();
-    const err: string[] = [];
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-      err.push(String(chunk));
-      return true;
-    });
-    const code = await main(["node", "swerl", "train", "--config", runFile]);
+    const io = captureOutput();
+    const code = await swerl("train", "--config", runFile);
     vi.restoreAllMocks();
     expect(code).toBe(0);
-    const text = out();
+    const text = io.out();
     expect(text).toMatch(/held-out reward -?\d\.\d{3} -> -?\d\.\d{3}, format errors \d+% -> \d+%/);
     expect(text).toContain(join(dir, "local", "grpo", "model"));
     // Not a terminal here: the bars print plain lines with the step's reward and KL.
-    const log = err.join("");
+    const log = io.err();
     expect(log).toContain("model: ");
     expect(log).toMatch(/grpo: 1\/1 steps in [\d.]+s .*reward=-?\d\.\d{3}.*kl=/);
     await access(join(dir, "local", "base-model", "onnx", "model.onnx"));
@@ -191,9 +137,9 @@ describe("swerl train --config (local engine)", () => {
     const weights = await readFile(join(dir, "local", "grpo", "model", "model.safetensors"));
 
     // Run again: everything is resumed, nothing retrained.
-    capture();
+    captureOutput();
     vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    expect(await main(["node", "swerl", "train", "--config", runFile])).toBe(0);
+    expect(await swerl("train", "--config", runFile)).toBe(0);
     vi.restoreAllMocks();
     expect([await metrics("sft"), await metrics("grpo")]).toEqual([2, 1]);
     expect(
@@ -202,18 +148,14 @@ describe("swerl train --config (local engine)", () => {
   }, 120_000);
 
   it("names the bad input: no --config, or a bad key in the run file", async () => {
-    const err: string[] = [];
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-      err.push(String(chunk));
-      return true;
-    });
-    expect(await main(["node", "swerl", "train"])).toBe(2);
+    const io = captureOutput();
+    expect(await swerl("train")).toBe(2);
     const bad = join(dir, "bad.json");
     await writeFile(bad, JSON.stringify({ instancesFile: "rl.jsonl", outDir: "x", sft: { stepz: 3 } }));
-    const code = await main(["node", "swerl", "train", "--config", bad]);
+    const code = await swerl("train", "--config", bad);
     vi.restoreAllMocks();
     expect(code).not.toBe(0);
-    expect(err.join("")).toContain("--config: required for the local engine");
-    expect(err.join("")).toMatch(/bad\.json: sft.*stepz/);
+    expect(io.err()).toContain("--config: required for the local engine");
+    expect(io.err()).toMatch(/bad\.json: sft.*stepz/);
   });
 });

@@ -7,7 +7,7 @@ import {
 } from "@swerl/trainer";
 import type { Command } from "commander";
 import { z } from "zod";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
 import { type Progress, startProgress } from "../progress.js";
 import { UsageError } from "../usage-error.js";
 import { trainEngineCommand } from "./train-engine.js";
@@ -29,12 +29,9 @@ export const TrainCommandConfig = EngineLaunchConfig.extend({
 });
 
 export function registerTrain(program: Command): void {
-  const command = program
-    .command("train")
-    .description(
+  const { command, flags } = configCommand(program, "train", TrainCommandConfig, {
+    description:
       "SFT then GRPO on the local CPU engine (--config FILE), or prepare a GRPO run on a pinned verl or OpenRLHF",
-    );
-  const flags = addConfigOptions(command, TrainCommandConfig, {
     flags: {
       modelPath: { name: "model" },
       config: { short: "-c" },

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { RlInstance, writeRecords } from "@swerl/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../program.js";
 import { captureOutput } from "../testing/capture-output.js";
+import { swerl } from "../testing/cli.js";
 
 describe("swerl validate", () => {
   let dir = "";
@@ -35,7 +35,7 @@ describe("swerl validate", () => {
     connection.closeSync();
     instance.closeSync();
     const io = captureOutput();
-    expect(await main(["node", "swerl", "validate", "--kind", "rl-instance", copy])).toBe(0);
+    expect(await swerl("validate", "--kind", "rl-instance", copy)).toBe(0);
     expect(io.out()).toContain(`${copy}: 1 valid rl-instance records`);
   });
 
@@ -45,16 +45,14 @@ describe("swerl validate", () => {
     process.env.HF_HUB_OFFLINE = "1";
     process.env.HF_HUB_CACHE = join(dir, "empty-cache");
     try {
-      const code = await main([
-        "node",
-        "swerl",
+      const code = await swerl(
         "validate",
         "--kind",
         "swe-bench",
         "princeton-nlp/SWE-bench_Lite",
         "--split",
         "dev",
-      ]);
+      );
       expect(code).not.toBe(0);
       expect(io.err()).toMatch(/princeton-nlp\/SWE-bench_Lite \(split dev/);
     } finally {

@@ -1,7 +1,7 @@
 import { DatasetConfig, type RecordError, readRecords, resolveDataset } from "@swerl/schema";
 import type { Command } from "commander";
 import { z } from "zod";
-import { addConfigOptions } from "../cli/config-options.js";
+import { configCommand } from "../cli/config-options.js";
 import { recordKindNames, recordKinds } from "../record-kinds.js";
 
 /** What one `swerl validate` checks: the record kind, how to report, and a Hub dataset's split. */
@@ -13,8 +13,7 @@ export const ValidateConfig = z
   .extend(DatasetConfig.shape);
 
 export function registerValidate(program: Command): void {
-  const command = program.command("validate");
-  const flags = addConfigOptions(command, ValidateConfig, {
+  const { command, flags } = configCommand(program, "validate", ValidateConfig, {
     flags: { kind: { short: "-k" }, split: { placeholder: "<split>" }, revision: { placeholder: "<rev>" } },
   });
   command

@@ -3,15 +3,19 @@ import { z } from "zod";
 
 /** How pull requests are classified as bug fixes before they become RL instances. */
 export const BugFixConfig = z.object({
-  /** `heuristic` (default): keyword and label evidence; `llm`: ask the configured policy; `off`: keep all. */
-  mode: z.enum(["heuristic", "llm", "off"]).default("heuristic"),
-  /** Labels that mark a bug / a feature (lower-case, compared case-insensitively). */
-  bugLabels: z.array(z.string()).default(["bug", "defect", "regression", "crash", "type: bug", "kind/bug"]),
+  mode: z
+    .enum(["heuristic", "llm", "off"])
+    .default("heuristic")
+    .describe("heuristic: keyword and label evidence; llm: ask the configured policy; off: keep all"),
+  bugLabels: z
+    .array(z.string())
+    .default(["bug", "defect", "regression", "crash", "type: bug", "kind/bug"])
+    .describe("labels that mark a bug (compared case-insensitively)"),
   featureLabels: z
     .array(z.string())
-    .default(["enhancement", "feature", "feature request", "type: feature", "kind/feature", "documentation"]),
-  /** Tokens sampled from the policy for one verdict. */
-  maxTokens: z.number().int().positive().default(8),
+    .default(["enhancement", "feature", "feature request", "type: feature", "kind/feature", "documentation"])
+    .describe("labels that mark a feature, not a bug fix (compared case-insensitively)"),
+  maxTokens: z.number().int().positive().default(8).describe("llm: tokens sampled for one verdict"),
 });
 export type BugFixConfig = z.infer<typeof BugFixConfig>;
 

@@ -10,17 +10,28 @@ import { RelevantFilesConfig } from "./relevant-files.js";
 
 /** Which SWE-bench data mined instances are checked against. */
 export const DecontaminationConfig = z.object({
-  enabled: z.boolean().default(true),
-  /** SWE-bench JSONL files (`repo`, `instance_id`); their repositories and instances are excluded. */
-  files: z.array(z.string()).optional(),
+  enabled: z.boolean().default(true).describe("check mined instances against SWE-bench"),
+  files: z
+    .array(z.string())
+    .optional()
+    .describe(
+      "SWE-bench JSONL files (repo, instance_id) whose repositories and instances are excluded (default: datasetsDir's)",
+    ),
   /**
    * A directory holding the published SWE-bench files (`swe-bench_lite.test.jsonl`,
    * `swe-bench_lite.dev.jsonl`, `swe-bench_verified.test.jsonl`), used when `files` is not given.
    * Default: `$SWERL_SWEBENCH_DIR`. With neither, the built-in list of SWE-bench's 12 repositories is used.
    */
-  datasetsDir: z.string().optional(),
-  /** `repo` (default, as the paper): drop every PR of a SWE-bench repository; `instance`: only SWE-bench's own PRs. */
-  level: z.enum(["repo", "instance"]).default("repo"),
+  datasetsDir: z
+    .string()
+    .optional()
+    .describe(
+      "directory of the published SWE-bench files, used without files (default: $SWERL_SWEBENCH_DIR, else the built-in list of SWE-bench's 12 repositories)",
+    ),
+  level: z
+    .enum(["repo", "instance"])
+    .default("repo")
+    .describe("repo (the paper's): drop every PR of a SWE-bench repository; instance: only SWE-bench's PRs"),
 });
 export type DecontaminationConfig = z.infer<typeof DecontaminationConfig>;
 
@@ -28,20 +39,51 @@ export type DecontaminationConfig = z.infer<typeof DecontaminationConfig>;
 export const CurateConfig = z.object({
   filters: FilterConfig.prefault({}),
   bugFix: BugFixConfig.prefault({}),
-  dedup: z.boolean().default(true),
+  dedup: z.boolean().default(true).describe("drop pull requests whose normalized patch was seen before"),
   decontamination: DecontaminationConfig.prefault({}),
   relevantFiles: RelevantFilesConfig.prefault({}),
-  /** `provenance.source` of the instances written. */
-  source: Provenance.shape.source.default("github"),
-  /** Also write `rl-instances.parquet`. */
-  parquet: z.boolean().default(true),
-  /** Pull requests read and processed together (the LLM classifier sees one batch per call). */
-  batchSize: z.number().int().positive().default(64),
-  /** Pull requests whose code context is read from git at once. */
-  concurrency: z.number().int().positive().default(4),
+  source: Provenance.shape.source.default("github").describe("provenance.source of the instances written"),
+  parquet: z.boolean().default(true).describe("also write rl-instances.parquet"),
+  batchSize: z
+    .number()
+    .int()
+    .positive()
+    .default(64)
+    .describe("pull requests read and processed together (the LLM classifier sees one batch per call)"),
+  concurrency: z
+    .number()
+    .int()
+    .positive()
+    .default(4)
+    .describe("pull requests whose code context is read from git at once"),
 });
 export type CurateConfig = z.infer<typeof CurateConfig>;
 export type CurateConfigInput = z.input<typeof CurateConfig>;
+
+/** What `swerl curate` takes: the curation rules, plus the files `curatePullRequests` reads and writes. */
+export const CurateRunConfig = z.object({
+  minedFile: z
+    .string()
+    .min(1)
+    .describe("mined pull requests (pull-requests.jsonl from `swerl mine`, or Parquet)"),
+  miningErrorsFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("problems met while mining, counted in the funnel (default: errors.jsonl beside minedFile)"),
+  reposDir: z
+    .string()
+    .min(1)
+    .describe("directory of bare repositories named owner__name.git (e.g. mine's git-cache/)"),
+  outDir: z
+    .string()
+    .min(1)
+    .describe(
+      "output directory: rl-instances.jsonl, rl-instances.parquet, funnel.json, funnel.md, dropped.jsonl",
+    ),
+  ...CurateConfig.shape,
+});
+export type CurateRunConfig = z.infer<typeof CurateRunConfig>;
 
 /** Reads and validates a curate config JSON file; errors name the file and the field. */
 export async function readCurateConfig(file: string): Promise<CurateConfig> {

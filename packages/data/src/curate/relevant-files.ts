@@ -3,26 +3,45 @@ import { pythonOutline } from "./python-syntax.js";
 
 /** How relevant-but-unmodified files are chosen for an instance's code context. */
 export const RelevantFilesConfig = z.object({
-  /**
-   * `lexical` (default): imports of the changed files, then word overlap with the issue; `llm`: the
-   * policy picks from the lexical ranker's shortlist (as the paper asked an LLM); `none`: only changed files.
-   */
-  ranker: z.enum(["lexical", "llm", "none"]).default("lexical"),
-  /** For `llm`: how many lexical candidates the model chooses from, and its answer's token budget. */
-  llmShortlist: z.number().int().positive().default(20),
-  llmMaxTokens: z.number().int().positive().default(256),
-  /** At most this many unmodified files join the changed ones. */
-  maxRelevantFiles: z.number().int().nonnegative().default(3),
-  /** Unmodified files larger than this (characters) are never added. */
-  maxFileChars: z.number().int().positive().default(100_000),
-  /** Unmodified files looked at, at most (in path order), so huge repositories stay fast. */
-  maxCandidates: z.number().int().positive().default(5000),
-  /** Files whose facts are kept between pull requests (the cache is emptied when full). */
-  cacheEntries: z.number().int().positive().default(100_000),
-  /** File name endings considered as context (source code only). */
+  ranker: z
+    .enum(["lexical", "llm", "none"])
+    .default("lexical")
+    .describe("lexical: imports, then words of the issue; llm: the policy picks from the shortlist; none"),
+  llmShortlist: z
+    .number()
+    .int()
+    .positive()
+    .default(20)
+    .describe("llm: how many lexical candidates the model chooses from"),
+  llmMaxTokens: z.number().int().positive().default(256).describe("llm: the answer's token budget"),
+  maxRelevantFiles: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(3)
+    .describe("at most this many unmodified files join the changed ones"),
+  maxFileChars: z
+    .number()
+    .int()
+    .positive()
+    .default(100_000)
+    .describe("unmodified files larger than this (characters) are never added"),
+  maxCandidates: z
+    .number()
+    .int()
+    .positive()
+    .default(5000)
+    .describe("unmodified files looked at, at most (in path order), so huge repositories stay fast"),
+  cacheEntries: z
+    .number()
+    .int()
+    .positive()
+    .default(100_000)
+    .describe("files whose facts are kept between pull requests (the cache is emptied when full)"),
   extensions: z
     .array(z.string())
-    .default([".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".go", ".rs", ".java", ".rb", ".c", ".h"]),
+    .default([".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".go", ".rs", ".java", ".rb", ".c", ".h"])
+    .describe("file name endings considered as context (source code only)"),
 });
 export type RelevantFilesConfig = z.infer<typeof RelevantFilesConfig>;
 

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { openPolicy, PolicySpec } from "../../policy-spec.js";
 import { ConfigError } from "../config.js";
 import type { Stage, StageContext } from "../stage.js";
-import { WORLD_DIR } from "./demo.js";
+import { demoWorld } from "./demo.js";
 import { StageBars } from "./stage-bars.js";
 import { stageOptions } from "./stage-options.js";
 import { TASKS_FILE } from "./tasks.js";
@@ -79,7 +79,7 @@ export const agentlessStage: Stage = {
   configFrom: [AgentlessConfig],
   async run(context) {
     const options = stageOptions(AgentlessOptions, context, "agentless");
-    const world = join(context.input("demo"), WORLD_DIR);
+    const world = demoWorld(context);
     const opened = await stagePolicy(context, options);
     const { policy, tokenizer, maxPositions } = opened;
     const bars = new StageBars(context, "instances");
@@ -96,8 +96,8 @@ export const agentlessStage: Stage = {
         {
           ...config,
           dataset: join(context.input("tasks"), TASKS_FILE),
-          reposDir: reposDir ?? join(world, "repos"),
-          specsFile: specsFile ?? join(world, "test-specs.json"),
+          reposDir: reposDir ?? world.repos,
+          specsFile: specsFile ?? world.specs,
           outDir: context.dir,
           seed: context.config.seed,
         },

@@ -1,21 +1,33 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
-import { CurateConfig, curatePullRequests, instanceIdOf } from "@swerl/data";
+import { CurateConfig, CurateRunConfig, curatePullRequests, instanceIdOf } from "@swerl/data";
 import { MinedPullRequest, readRecords, SweBenchInstance } from "@swerl/schema";
 import { z } from "zod";
 import { readManifest } from "../manifest.js";
 import type { Stage, StageContext } from "../stage.js";
-import { WORLD_DIR } from "./demo.js";
-import { stageOptions, validateSection } from "./stage-options.js";
+import { demoWorld } from "./demo.js";
+import { stageOptions } from "./stage-options.js";
 import { TASKS_FILE } from "./tasks.js";
 
+/**
+ * `stages.curate`: the curation rules (CurateConfig: filters, bug-fix classifier, dedup, decontamination,
+ * relevant files; same defaults) under `config`, and where the repositories are.
+ */
 const CurateStageOptions = z.strictObject({
-  /** The curation rules (filters, bug-fix classifier, dedup, decontamination, relevant files). */
-  // Kept as written (defaults not filled in) so that what it leaves out can be derived below.
-  config: z.record(z.string(), z.unknown()).default({}),
-  /** Where repositories are cloned from; absent: the demo world's `repos/`. */
-  repos: z.string().optional(),
+  config: CurateConfig.extend({
+    source: CurateConfig.shape.source
+      .unwrap()
+      .optional()
+      .describe(
+        "provenance.source of the instances (default: demo when mined from the demo world, else github)",
+      ),
+  })
+    .prefault({})
+    .describe("the curation rules"),
+  repos: CurateRunConfig.shape.reposDir
+    .optional()
+    .describe("bare repositories named owner__name.git (absent: the demo world's repos/)"),
 });
 
 /** The RL instances the curate stage writes, relative to its directory. */
@@ -32,12 +44,14 @@ export const curateStage: Stage = {
     "filter, classify, deduplicate and decontaminate into RL instances (evaluation tasks held out)",
   after: ["demo", "mine", "tasks"],
   version: "2",
+  options: CurateStageOptions,
+  configFrom: [CurateConfig],
   async run(context) {
     const options = stageOptions(CurateStageOptions, context, "curate");
     // Instances mined from the demo world say so in their provenance; real sources are GitHub's.
-    const source = (await minedFromDemoWorld(context)) ? "demo" : "github";
-    const config = validateSection(CurateConfig, { source, ...options.config }, "stages.curate.config");
-    const world = join(context.input("demo"), WORLD_DIR);
+    const source = options.config.source ?? ((await minedFromDemoWorld(context)) ? "demo" : "github");
+    const config = { ...options.config, source };
+    const world = demoWorld(context);
     // The evaluation tasks never become training instances.
     const heldOut = new Set<string>();
     for await (const task of readRecords(join(context.input("tasks"), TASKS_FILE), SweBenchInstance))
@@ -61,7 +75,7 @@ export const curateStage: Stage = {
       const summary = await curatePullRequests({
         minedFile,
         miningErrorsFile: join(context.input("mine"), "errors.jsonl"),
-        reposDir: options.repos ?? join(world, "repos"),
+        reposDir: options.repos ?? world.repos,
         outDir: context.dir,
         config,
         signal: context.signal,

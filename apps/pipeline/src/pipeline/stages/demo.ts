@@ -1,25 +1,51 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeDemoWorld } from "@swerl/demo";
-import { z } from "zod";
-import type { Stage } from "../stage.js";
+import { DemoGroundTruth, DemoWorldConfig, writeDemoWorld } from "@swerl/demo";
+import type { Stage, StageContext } from "../stage.js";
 import { StageBars } from "./stage-bars.js";
 import { stageOptions } from "./stage-options.js";
 
-const DemoOptions = z.strictObject({
-  /** The world's seed; the run's seed when absent. */
-  seed: z.number().int().min(0).optional(),
-  /** Processes building repositories at once. */
-  workers: z.number().int().positive().default(2),
-});
+/**
+ * `stages.demo`: DemoWorldConfig's workers, and its seed, which defaults to the run's seed here. The world
+ * is written without a mini benchmark: the tasks stage builds one from what mining finds.
+ */
+const DemoOptions = DemoWorldConfig.pick({ workers: true })
+  .extend({
+    seed: DemoWorldConfig.shape.seed
+      .unwrap()
+      .optional()
+      .describe("the world's seed (default: the run's seed)"),
+  })
+  .strict();
 
 /** Where the demo stage leaves the world, relative to its directory. */
 export const WORLD_DIR = "world";
+
+/** The demo stage's world, whose files the later stages default to when their options name none. */
+export function demoWorld(context: StageContext) {
+  const dir = join(context.input("demo"), WORLD_DIR);
+  return {
+    dir,
+    /** Bare mirrors, `owner__name.git`. */
+    repos: join(dir, "repos"),
+    /** Repository -> test spec. */
+    specs: join(dir, "test-specs.json"),
+    /** GitHub snapshots, as the local GraphQL server serves them. */
+    github: join(dir, "github"),
+    gharchive: join(dir, "gharchive"),
+    async groundTruth(): Promise<DemoGroundTruth> {
+      return DemoGroundTruth.parse(JSON.parse(await readFile(join(dir, "ground-truth.json"), "utf8")));
+    },
+  };
+}
 
 export const demoStage: Stage = {
   name: "demo",
   description: "write the deterministic demo world (repos, GH Archive, GitHub data)",
   after: [],
   version: "1",
+  options: DemoOptions,
+  configFrom: [DemoWorldConfig],
   async run(context) {
     const options = stageOptions(DemoOptions, context, "demo");
     const bars = new StageBars(context, "items");

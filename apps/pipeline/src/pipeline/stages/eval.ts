@@ -5,7 +5,7 @@ import { z } from "zod";
 import { evaluationProgress } from "../../evaluation-progress.js";
 import type { Stage, StageContext } from "../stage.js";
 import { PREDICTIONS_FILE } from "./agentless.js";
-import { WORLD_DIR } from "./demo.js";
+import { demoWorld } from "./demo.js";
 import { stageOptions } from "./stage-options.js";
 import { TASKS_FILE } from "./tasks.js";
 
@@ -37,7 +37,7 @@ async function grade(
   predictions: string,
   runId: string,
 ) {
-  const world = join(context.input("demo"), WORLD_DIR);
+  const world = demoWorld(context);
   const dataset = join(context.input("tasks"), TASKS_FILE);
   const progress = evaluationProgress((total) => context.progress(runId, total, "instances"));
   const { goldCheck: _goldCheck, ...config } = options;
@@ -50,8 +50,8 @@ async function grade(
         runId,
         logDir: context.dir,
         reportDir: context.dir,
-        specs: options.specs ?? join(world, "test-specs.json"),
-        repos: options.repos ?? join(world, "repos"),
+        specs: options.specs ?? world.specs,
+        repos: options.repos ?? world.repos,
       },
       { onProgress: progress.onProgress, signal: context.signal },
     );
@@ -70,10 +70,10 @@ export const evalStage: Stage = {
   async run(context) {
     const options = stageOptions(EvalOptions, context, "eval");
     if (options.executor === "docker") {
-      const world = join(context.input("demo"), WORLD_DIR);
+      const world = demoWorld(context);
       await buildImages({
         datasetName: join(context.input("tasks"), TASKS_FILE),
-        repos: options.repos ?? join(world, "repos"),
+        repos: options.repos ?? world.repos,
       });
     }
     const gold = options.goldCheck ? await grade(context, options, "gold", "gold") : null;

@@ -1,12 +1,10 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { instanceIdOf } from "@swerl/data";
-import { DemoGroundTruth } from "@swerl/demo";
 import { BuildTasksConfig, buildTasks } from "@swerl/eval";
 import { MinedPullRequest, readRecords } from "@swerl/schema";
 import { z } from "zod";
 import type { Stage } from "../stage.js";
-import { WORLD_DIR } from "./demo.js";
+import { demoWorld } from "./demo.js";
 import { stageOptions } from "./stage-options.js";
 
 /** The tasks stage's options: BuildTasksConfig's, plus which PRs are held out; the demo world's specs and mirrors when absent. */
@@ -38,12 +36,10 @@ export const tasksStage: Stage = {
   configFrom: [BuildTasksConfig],
   async run(context) {
     const options = stageOptions(TasksOptions, context, "tasks");
-    const world = join(context.input("demo"), WORLD_DIR);
+    const world = demoWorld(context);
     let wanted: ((id: string) => boolean) | null = null;
     if (options.heldOut === "demo-test-split") {
-      const truth = DemoGroundTruth.parse(
-        JSON.parse(await readFile(join(world, "ground-truth.json"), "utf8")),
-      );
+      const truth = await world.groundTruth();
       const ids = new Set(truth.pullRequests.filter((pr) => pr.split === "test").map((pr) => pr.instanceId));
       wanted = (id) => ids.has(id);
     } else if (Array.isArray(options.heldOut)) {
@@ -61,8 +57,8 @@ export const tasksStage: Stage = {
     try {
       const built = await buildTasks(
         {
-          reposDir: options.repos ?? join(world, "repos"),
-          specs: options.specs ?? join(world, "test-specs.json"),
+          reposDir: options.repos ?? world.repos,
+          specs: options.specs ?? world.specs,
           outDir: context.dir,
           fileName: TASKS_FILE,
           workers: options.workers,
