@@ -1,3 +1,4 @@
+import { SwerlError } from "@swerl/schema";
 import type { SearchReplaceReward } from "./reward.js";
 
 /** One response to score, with the instance it answers. */
@@ -70,4 +71,11 @@ export interface WorkerJob {
   oracleNewContent?: Record<string, string>;
   /** Instances the worker may drop. */
   forget?: number[];
+}
+
+/** The pool was used after close(). */
+export class RewardPoolClosedError extends SwerlError {
+  constructor() {
+    super("E_POOL_CLOSED", "the reward pool is closed; create a new RewardPool");
+  }
 }

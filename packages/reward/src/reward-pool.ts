@@ -1,15 +1,24 @@
 import { availableParallelism } from "node:os";
-import { SwerlError } from "@swerl/schema";
 import { interruptValue } from "./interrupt.js";
-import type {
-  RewardDetail,
-  RewardPoolOptions,
-  RewardRequest,
-  ScoreAllOptions,
-  ScoredRequest,
-  WorkerJob,
+import {
+  type RewardDetail,
+  RewardPoolClosedError,
+  type RewardPoolOptions,
+  type RewardRequest,
+  type ScoreAllOptions,
+  type ScoredRequest,
 } from "./pool-types.js";
-import { deprioritize, type PoolThread, startThread, type WorkerReply, workerEntry } from "./pool-worker.js";
+import {
+  deprioritize,
+  type Job,
+  jobMessage,
+  type Lane,
+  type Slot,
+  startThread,
+  threadCpuMs,
+  type WorkerReply,
+  workerEntry,
+} from "./pool-worker.js";
 
 export type {
   RewardDetail,
@@ -19,60 +28,10 @@ export type {
   ScoredRequest,
   WorkerJob,
 } from "./pool-types.js";
+export { RewardPoolClosedError } from "./pool-types.js";
 
-type Lane = "regular" | "slow";
-
-interface Job {
-  id: number;
-  request: RewardRequest;
-  signal: AbortSignal | undefined;
-  /** Requests of one scoreAll call that share an instance share this id (see scoreAll). */
-  instance: number | undefined;
-  detail: RewardDetail;
-  resolve: (outcome: ScoredRequest) => void;
-  /** When it first started on a loaded worker (0: not yet); its time limit counts from then. */
-  started: number;
-  deadline: NodeJS.Timeout | null;
-  done: boolean;
-  /** Its regular worker was asked to stop it so that it moves to the slow lane. */
-  moving: boolean;
-  slot: Slot | null;
-}
-
-interface Slot {
-  lane: Lane;
-  thread: PoolThread;
-  /** The job it runs for the pool. */
-  job: Job | null;
-  /** The id of the job its worker is computing: the slot's job, or one given up on until the worker stops. */
-  busy: number | null;
-  /** When its job started running on it. */
-  since: number;
-  /** False until the worker has loaded its code; the time limit starts only then. */
-  ready: boolean;
-  /** The worker thread's Linux thread id (for its CPU priority), when it could tell. */
-  tid: number | undefined;
-  /** Instances this worker holds, oldest first (it forgets them when told). */
-  instances: Set<number>;
-  slowTimer: NodeJS.Timeout | null;
-  yieldTimer: NodeJS.Timeout | null;
-  /** Runs out when an interrupted worker has not stopped: it is then terminated and replaced. */
-  graceTimer: NodeJS.Timeout | null;
-  /** Terminated; its messages are ignored. */
-  dead: boolean;
-}
-
-/** Most shared instances one worker keeps at a time. */
-const MAX_INSTANCES_PER_WORKER = 64;
 /** How long an interrupted worker may take to stop before it is terminated. */
 const GRACE_MS = 1500;
-
-/** The pool was used after close(). */
-export class RewardPoolClosedError extends SwerlError {
-  constructor() {
-    super("E_POOL_CLOSED", "the reward pool is closed; create a new RewardPool");
-  }
-}
 
 const elapsed = (job: Job) => (job.started ? (Date.now() - job.started) / 1000 : 0);
 
@@ -99,6 +58,7 @@ export class RewardPool {
   private nextId = 0;
   private nextInstance = 0;
   private started = 0;
+  private sent = 0;
   private closed = false;
   private readonly entry = workerEntry();
 
@@ -106,7 +66,7 @@ export class RewardPool {
     this.timeoutMs =
       options.timeoutSeconds !== undefined ? options.timeoutSeconds * 1000 : (options.timeoutMs ?? 30_000);
     this.slowAfterMs = (options.slowAfterSeconds ?? 0.5) * 1000;
-    this.yieldAfterMs = Math.min((options.yieldAfterSeconds ?? 0.05) * 1000, this.slowAfterMs);
+    this.yieldAfterMs = Math.min((options.yieldAfterSeconds ?? 0.01) * 1000, this.slowAfterMs);
     const count = Math.max(1, options.workers ?? availableParallelism());
     const slow = Math.max(1, options.maxSlowWorkers ?? count);
     this.spareCount = options.spareWorkers ?? 1;
@@ -135,6 +95,11 @@ export class RewardPool {
     return this.slowQueue.length + this.slowSlots.filter((s) => s.job).length;
   }
 
+  /** Responses sent to a worker so far (a response moved to the slow lane counts again). */
+  get jobsSent(): number {
+    return this.sent;
+  }
+
   /** Worker threads started so far (the first ones, spares and replacements of terminated ones). */
   get workersStarted(): number {
     return this.started;
@@ -157,11 +122,11 @@ export class RewardPool {
       job: null,
       busy: null,
       since: 0,
+      cpuAtStart: undefined,
       ready: false,
       tid: undefined,
       instances: new Set(),
-      slowTimer: null,
-      yieldTimer: null,
+      checkTimer: null,
       graceTimer: null,
       dead: false,
     };
@@ -205,14 +170,25 @@ export class RewardPool {
   }
 
   private clearTimers(slot: Slot): void {
-    for (const timer of [slot.slowTimer, slot.yieldTimer, slot.graceTimer]) if (timer) clearTimeout(timer);
-    slot.slowTimer = slot.yieldTimer = slot.graceTimer = null;
+    if (slot.checkTimer) clearTimeout(slot.checkTimer);
+    if (slot.graceTimer) clearTimeout(slot.graceTimer);
+    slot.checkTimer = slot.graceTimer = null;
   }
 
+  /** Queues a job in the slow lane, those stopped there fewer times first; may stop a long runner there. */
   private toSlowLane(job: Job): void {
     job.moving = false;
-    this.slowQueue.push(job);
+    const at = this.slowQueue.findIndex((j) => j.preempted > job.preempted);
+    this.slowQueue.splice(at < 0 ? this.slowQueue.length : at, 0, job);
     for (const s of this.slowSlots) this.dispatch(s);
+    if (this.slowQueue.length === 0) return;
+    const first = this.slowQueue[0]!;
+    const longest = this.slowSlots
+      .filter((s) => s.job && !s.job.moving && s.job.preempted >= first.preempted)
+      .map((slot) => ({ slot, ran: this.ranMs(slot) }))
+      .filter((c) => c.ran >= this.slowAfterMs)
+      .sort((x, y) => y.ran - x.ran)[0];
+    if (longest) this.move(longest.slot);
   }
 
   /** Resolves a job once; stops its worker when it is still computing it. */
@@ -228,9 +204,8 @@ export class RewardPool {
     job.slot = null;
     if (slot && slot.job === job) {
       slot.job = null;
-      if (slot.slowTimer) clearTimeout(slot.slowTimer);
-      if (slot.yieldTimer) clearTimeout(slot.yieldTimer);
-      slot.slowTimer = slot.yieldTimer = null;
+      if (slot.checkTimer) clearTimeout(slot.checkTimer);
+      slot.checkTimer = null;
       if (slot.busy === job.id) this.interrupt(slot);
     }
     job.resolve(outcome);
@@ -273,25 +248,67 @@ export class RewardPool {
   /** Moves a regular slot's job to the slow lane: its worker stops it, then a slow worker starts it again. */
   private move(slot: Slot): void {
     const job = slot.job;
-    if (this.closed || !job || job.moving || job.done || slot.lane !== "regular") return;
+    if (this.closed || !job || job.moving || job.done) return;
     job.moving = true;
+    if (slot.lane === "slow") job.preempted++;
     this.interrupt(slot);
+  }
+
+  /**
+   * How long a slot's job has run: its thread's CPU time where Linux tells it (a busy machine does not
+   * make a typical response look slow), else the wall time.
+   */
+  private ranMs(slot: Slot): number {
+    const wall = Date.now() - slot.since;
+    if (slot.cpuAtStart === undefined) return wall;
+    const cpu = threadCpuMs(slot.tid);
+    return cpu === undefined ? wall : Math.min(wall, cpu - slot.cpuAtStart);
   }
 
   /** While jobs wait, moves long-running ones (over yieldAfter) off the regular workers to make room. */
   private rebalance(): void {
     if (this.closed || this.queue.length === 0) return;
-    const now = Date.now();
     const freeing = this.slots.filter((s) => s.busy === null || !s.job || s.job.moving).length;
     let need = this.queue.length - freeing;
+    if (need <= 0) return;
+    const now = Date.now();
     const candidates = this.slots
       .filter((s) => s.ready && s.job && !s.job.moving && now - s.since >= this.yieldAfterMs)
-      .sort((x, y) => x.since - y.since);
-    for (const slot of candidates) {
+      .map((slot) => ({ slot, ran: this.ranMs(slot) }))
+      .filter((c) => c.ran >= this.yieldAfterMs)
+      .sort((x, y) => y.ran - x.ran);
+    for (const { slot } of candidates) {
       if (need <= 0) break;
       this.move(slot);
       need--;
     }
+  }
+
+  /** A regular job's run-time check: moves it at slowAfter, lets it yield from yieldAfter on. */
+  private check(slot: Slot): void {
+    slot.checkTimer = null;
+    const job = slot.job;
+    if (this.closed || !job || job.moving) return;
+    const ran = this.ranMs(slot);
+    if (slot.lane === "slow") {
+      // One slice done: give way to a queued job stopped here no more often than this one.
+      if (ran >= this.slowAfterMs && this.slowQueue.some((j) => j.preempted <= job.preempted))
+        this.move(slot);
+      else
+        slot.checkTimer = setTimeout(
+          () => this.check(slot),
+          Math.max(5, this.slowAfterMs - (ran % this.slowAfterMs)),
+        );
+      return;
+    }
+    if (ran >= this.slowAfterMs && this.slowAfterMs < this.timeoutMs) {
+      this.move(slot);
+      return;
+    }
+    if (ran >= this.yieldAfterMs) this.rebalance();
+    if (slot.job !== job || job.moving) return;
+    const next = ran < this.yieldAfterMs ? this.yieldAfterMs : this.slowAfterMs;
+    if (next < this.timeoutMs) slot.checkTimer = setTimeout(() => this.check(slot), Math.max(5, next - ran));
   }
 
   // Called when a job starts on a loaded worker, or when a fresh worker reports it has loaded: loading
@@ -305,10 +322,9 @@ export class RewardPool {
         this.timeoutMs,
       );
     }
-    if (slot.lane !== "regular") return;
-    if (this.slowAfterMs < this.timeoutMs)
-      slot.slowTimer = setTimeout(() => this.move(slot), this.slowAfterMs);
-    slot.yieldTimer = setTimeout(() => this.rebalance(), this.yieldAfterMs);
+    slot.cpuAtStart = threadCpuMs(slot.tid);
+    const first = slot.lane === "regular" ? this.yieldAfterMs : this.slowAfterMs;
+    slot.checkTimer = setTimeout(() => this.check(slot), first);
   }
 
   /** Stops a job of an aborted request: dropped from its queue, or its worker stopped. */
@@ -335,28 +351,9 @@ export class RewardPool {
     slot.busy = job.id;
     job.slot = slot;
     slot.thread.worker.ref();
-    const message: WorkerJob = { id: job.id, output: job.request.output, detail: job.detail };
-    if (job.instance === undefined) {
-      message.codeContext = job.request.codeContext;
-      message.oracleNewContent = job.request.oracleNewContent;
-    } else {
-      message.instance = job.instance;
-      if (slot.instances.has(job.instance)) {
-        // Most recently used last.
-        slot.instances.delete(job.instance);
-        slot.instances.add(job.instance);
-      } else {
-        message.codeContext = job.request.codeContext;
-        message.oracleNewContent = job.request.oracleNewContent;
-        slot.instances.add(job.instance);
-        if (slot.instances.size > MAX_INSTANCES_PER_WORKER) {
-          const oldest = slot.instances.values().next().value!;
-          slot.instances.delete(oldest);
-          message.forget = [oldest];
-        }
-      }
-    }
+    const message = jobMessage(slot.instances, job);
     slot.thread.worker.postMessage(message);
+    this.sent++;
     if (slot.ready) this.running(slot, job);
   }
 
@@ -392,6 +389,7 @@ export class RewardPool {
         deadline: null,
         done: false,
         moving: false,
+        preempted: 0,
         slot: null,
       };
       if (signal?.aborted) {

@@ -261,7 +261,7 @@ export class SequenceMatcher {
     const lengths = runLength;
     const rows = runRow;
     for (let i = alo; i < ahi; i++, row++) {
-      if ((i & 255) === 0) {
+      if ((i & 15) === 0) {
         // Keep the row stamps consistent for the next matcher in case this one stops here.
         rowCounter = row;
         checkInterrupt();
