@@ -149,3 +149,9 @@ export function jobMessage(instances: Set<number>, job: Job): WorkerJob {
   }
   return message;
 }
+
+/** How long an interrupted worker may take to stop before it is terminated. */
+export const GRACE_MS = 1500;
+
+/** Seconds since a job first started on a worker (0 before). */
+export const elapsed = (job: Job): number => (job.started ? (Date.now() - job.started) / 1000 : 0);

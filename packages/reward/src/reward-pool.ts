@@ -10,6 +10,8 @@ import {
 } from "./pool-types.js";
 import {
   deprioritize,
+  elapsed,
+  GRACE_MS,
   type Job,
   jobMessage,
   type Lane,
@@ -30,19 +32,13 @@ export type {
 } from "./pool-types.js";
 export { RewardPoolClosedError } from "./pool-types.js";
 
-/** How long an interrupted worker may take to stop before it is terminated. */
-const GRACE_MS = 1500;
-
-const elapsed = (job: Job) => (job.started ? (Date.now() - job.started) / 1000 : 0);
-
 /**
  * Scores responses on worker threads. A pathological request cannot block the others: one still running
- * after `slowAfterSeconds` (or after `yieldAfterSeconds` while others wait) is stopped and moves to the
- * slow lane, a few workers of the lowest CPU priority, started with the pool; each response has a time
- * limit, after which it is stopped and reported as timed out. Workers stop a response cooperatively (the
- * matcher checks a shared flag), so they are reused rather than restarted; one that does not stop in time
- * is terminated and a loaded spare takes its place. Requests can be cancelled with a signal: queued ones
- * are dropped, running ones stopped.
+ * after `slowAfterSeconds` (or `yieldAfterSeconds` while others wait) is stopped and restarts in the slow
+ * lane (workers of the lowest CPU priority, started with the pool, time-sliced so that the least slow go
+ * first); past its time limit it is stopped and reported as timed out. Workers stop a response themselves
+ * (the matcher checks a shared flag) and are reused; one that does not stop in time is replaced by a spare.
+ * Requests can be cancelled with a signal: queued ones are dropped, running ones stopped.
  */
 export class RewardPool {
   private readonly slots: Slot[] = [];
@@ -181,14 +177,32 @@ export class RewardPool {
     const at = this.slowQueue.findIndex((j) => j.preempted > job.preempted);
     this.slowQueue.splice(at < 0 ? this.slowQueue.length : at, 0, job);
     for (const s of this.slowSlots) this.dispatch(s);
-    if (this.slowQueue.length === 0) return;
-    const first = this.slowQueue[0]!;
-    const longest = this.slowSlots
-      .filter((s) => s.job && !s.job.moving && s.job.preempted >= first.preempted)
-      .map((slot) => ({ slot, ran: this.ranMs(slot) }))
-      .filter((c) => c.ran >= this.slowAfterMs)
-      .sort((x, y) => y.ran - x.ran)[0];
-    if (longest) this.move(longest.slot);
+    this.preemptSlow();
+  }
+
+  /**
+   * The slow lane's time slice at a level (times stopped there): 4, 16, 64... times yieldAfter, so that a
+   * response that was only a little slow soon gets a slow worker while pathological ones sink.
+   */
+  private sliceMs(level: number): number {
+    return this.yieldAfterMs * 4 ** (level + 1);
+  }
+
+  /** Stops slow-lane jobs that used up their slice while a job of their level or lower waits. */
+  private preemptSlow(): void {
+    const first = this.slowQueue[0];
+    if (this.closed || !first) return;
+    const freeing = this.slowSlots.filter((s) => s.busy === null || !s.job || s.job.moving).length;
+    let need = this.slowQueue.length - freeing;
+    const candidates = this.slowSlots
+      .filter((s) => s.ready && s.job && !s.job.moving && s.job.preempted >= first.preempted)
+      .map((slot) => ({ slot, level: slot.job!.preempted, ran: this.ranMs(slot) }))
+      .filter((c) => c.ran >= this.sliceMs(c.level))
+      .sort((x, y) => y.level - x.level || y.ran - x.ran);
+    for (const { slot } of candidates) {
+      if (need-- <= 0) break;
+      this.move(slot);
+    }
   }
 
   /** Resolves a job once; stops its worker when it is still computing it. */
@@ -291,14 +305,9 @@ export class RewardPool {
     if (this.closed || !job || job.moving) return;
     const ran = this.ranMs(slot);
     if (slot.lane === "slow") {
-      // One slice done: give way to a queued job stopped here no more often than this one.
-      if (ran >= this.slowAfterMs && this.slowQueue.some((j) => j.preempted <= job.preempted))
-        this.move(slot);
-      else
-        slot.checkTimer = setTimeout(
-          () => this.check(slot),
-          Math.max(5, this.slowAfterMs - (ran % this.slowAfterMs)),
-        );
+      this.preemptSlow();
+      if (slot.job === job && !job.moving)
+        slot.checkTimer = setTimeout(() => this.check(slot), Math.max(5, this.sliceMs(0) / 2));
       return;
     }
     if (ran >= this.slowAfterMs && this.slowAfterMs < this.timeoutMs) {
@@ -323,7 +332,7 @@ export class RewardPool {
       );
     }
     slot.cpuAtStart = threadCpuMs(slot.tid);
-    const first = slot.lane === "regular" ? this.yieldAfterMs : this.slowAfterMs;
+    const first = slot.lane === "regular" ? this.yieldAfterMs : this.sliceMs(0);
     slot.checkTimer = setTimeout(() => this.check(slot), first);
   }
 
