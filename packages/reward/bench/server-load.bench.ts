@@ -1,4 +1,5 @@
 import { loadavg } from "node:os";
+import { HttpError } from "../src/http-server.js";
 import { type RunningRewardServer, startRewardServer } from "../src/reward-server.js";
 import { pathologicalRequest } from "../src/testing/pathological.js";
 import { realisticCase } from "./realistic-patches.js";
@@ -59,7 +60,8 @@ async function post(server: RunningRewardServer, body: string): Promise<Answer> 
     headers: { "content-type": "application/json" },
     body,
   });
-  if (res.status !== 200) throw new Error(`server answered ${res.status}: ${await res.text()}`);
+  if (res.status !== 200)
+    throw new HttpError(res.status, `server answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as Answer;
 }
 
