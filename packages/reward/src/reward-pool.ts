@@ -1,154 +1,60 @@
-import { availableParallelism, setPriority } from "node:os";
-import { extname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
-import { SwerlError } from "@swerl/schema";
-import type { SearchReplaceReward } from "./reward.js";
+import { availableParallelism } from "node:os";
+import { interruptValue } from "./interrupt.js";
+import {
+  type RewardDetail,
+  RewardPoolClosedError,
+  type RewardPoolOptions,
+  type RewardRequest,
+  type ScoreAllOptions,
+  type ScoredRequest,
+} from "./pool-types.js";
+import {
+  deprioritize,
+  elapsed,
+  GRACE_MS,
+  type Job,
+  jobMessage,
+  type Lane,
+  type Slot,
+  startThread,
+  threadCpuMs,
+  type WorkerReply,
+  workerEntry,
+} from "./pool-worker.js";
 
-/** One response to score, with the instance it answers. */
-export interface RewardRequest {
-  codeContext: Record<string, string>;
-  oracleNewContent: Record<string, string>;
-  output: string;
-}
-
-/**
- * How much of the result to send back: everything (`"full"`, the default) or only `reward` and
- * `error` (`"reward"`: what an RL engine needs; skips cloning the predicted contents and patches).
- */
-export type RewardDetail = "full" | "reward";
-
-export interface ScoreAllOptions {
-  detail?: RewardDetail;
-  /**
-   * Cancels the requests: queued ones are dropped, running ones stopped (their worker replaced). They are
-   * reported as "timeout" when the signal's reason is a `TimeoutError` (a deadline), else as an error "cancelled".
-   */
-  signal?: AbortSignal;
-}
-
-/** The outcome for one request: scored, timed out (reported, never silently zeroed), or failed. */
-export type ScoredRequest =
-  | { status: "scored"; result: SearchReplaceReward; seconds: number }
-  | { status: "timeout"; seconds: number }
-  | { status: "error"; error: string; seconds: number };
-
-export interface RewardPoolOptions {
-  /** Worker threads (default: the machine's available parallelism). */
-  workers?: number;
-  /** Per-response time limit in seconds (default 30); a response over it is reported as "timeout". */
-  timeoutSeconds?: number;
-  /** @deprecated use `timeoutSeconds`. */
-  timeoutMs?: number;
-  /**
-   * A response still running after this many seconds (default 0.5) is moved off the pool's workers: its
-   * thread is given the lowest CPU priority (Linux) and a fresh worker takes its place, so slow responses
-   * cannot hold up the others.
-   */
-  slowAfterSeconds?: number;
-  /** Most slow responses running at once (default 2 x workers); beyond it the oldest is timed out. */
-  maxSlowWorkers?: number;
-  /** Loaded idle workers kept to replace one at once (default: as many as workers). */
-  spareWorkers?: number;
-}
-
-interface Job {
-  id: number;
-  request: RewardRequest;
-  signal: AbortSignal | undefined;
-  /** Requests of one scoreAll call that share an instance share this id (see scoreAll). */
-  instance: number | undefined;
-  detail: RewardDetail;
-  resolve: (outcome: ScoredRequest) => void;
-  started: number;
-}
-
-interface Slot {
-  worker: Worker;
-  job: Job | null;
-  timer: NodeJS.Timeout | null;
-  slowTimer: NodeJS.Timeout | null;
-  /** Moved off the pool (running a slow response); terminated when that response ends. */
-  slow: boolean;
-  /** The worker thread's Linux thread id (for its CPU priority), when it could tell. */
-  tid: number | undefined;
-  /** False until the worker has loaded its code; the time limit starts only then. */
-  ready: boolean;
-  /** Instances this worker holds, oldest first (it forgets them when told). */
-  instances: Set<number>;
-}
-
-/** The message a worker receives: a response, with its instance unless the worker already holds it. */
-export interface WorkerJob {
-  id: number;
-  output: string;
-  detail: RewardDetail;
-  /** The shared instance's id, when it has one. */
-  instance?: number;
-  codeContext?: Record<string, string>;
-  oracleNewContent?: Record<string, string>;
-  /** Instances the worker may drop. */
-  forget?: number[];
-}
-
-/** Most shared instances one worker keeps at a time. */
-const MAX_INSTANCES_PER_WORKER = 64;
-
-function workerEntry(): { url: URL; execArgv: string[] } {
-  const ext = extname(fileURLToPath(import.meta.url));
-  if (ext === ".ts") {
-    // Running from TypeScript source (tests, `pnpm swerl`): a small ESM bootstrap registers tsx in
-    // the worker, then loads the TypeScript worker. tsx is resolved from here, not from the cwd.
-    const bootstrap = [
-      `import { register } from ${JSON.stringify(import.meta.resolve("tsx/esm/api"))};`,
-      "register();",
-      `await import(${JSON.stringify(new URL("./score-worker.ts", import.meta.url).href)});`,
-    ].join("\n");
-    return {
-      url: new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`),
-      execArgv: ["--conditions=@swerl/source"],
-    };
-  }
-  return { url: new URL(`./score-worker${ext === ".cjs" ? ".cjs" : ".js"}`, import.meta.url), execArgv: [] };
-}
-
-/** The pool was used after close(). */
-export class RewardPoolClosedError extends SwerlError {
-  constructor() {
-    super("E_POOL_CLOSED", "the reward pool is closed; create a new RewardPool");
-  }
-}
-
-/** Lowers a worker thread's CPU priority to the least (Linux: nice is per thread); false when it cannot. */
-function deprioritize(tid: number | undefined): boolean {
-  if (tid === undefined) return false;
-  try {
-    setPriority(tid, 19);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export type {
+  RewardDetail,
+  RewardPoolOptions,
+  RewardRequest,
+  ScoreAllOptions,
+  ScoredRequest,
+  WorkerJob,
+} from "./pool-types.js";
+export { RewardPoolClosedError } from "./pool-types.js";
 
 /**
  * Scores responses on worker threads. A pathological request cannot block the others: one still running
- * after `slowAfterSeconds` leaves the pool (lowest CPU priority, a fresh worker in its place), and each has
- * a time limit, after which its worker is terminated and the request reported as timed out. Requests can
- * be cancelled with a signal: queued ones are dropped, running ones stopped.
+ * after `slowAfterSeconds` (or `yieldAfterSeconds` while others wait) is stopped and restarts in the slow
+ * lane (workers of the lowest CPU priority, started with the pool, time-sliced so that the least slow go
+ * first); past its time limit it is stopped and reported as timed out. Workers stop a response themselves
+ * (the matcher checks a shared flag) and are reused; one that does not stop in time is replaced by a spare.
+ * Requests can be cancelled with a signal: queued ones are dropped, running ones stopped.
  */
 export class RewardPool {
   private readonly slots: Slot[] = [];
-  /** Workers running a slow response, oldest first. */
   private readonly slowSlots: Slot[] = [];
-  /** Loaded idle workers that take the place of one moved off or replaced (loading one takes a while). */
+  /** Loaded idle workers that take the place of a terminated one (loading one takes a while). */
   private readonly spares: Slot[] = [];
   private readonly spareCount: number;
   private readonly queue: Job[] = [];
+  private readonly slowQueue: Job[] = [];
   private readonly timeoutMs: number;
   private readonly slowAfterMs: number;
-  private readonly maxSlow: number;
+  private readonly yieldAfterMs: number;
   private nextId = 0;
   private nextInstance = 0;
+  private started = 0;
+  private sent = 0;
   private closed = false;
   private readonly entry = workerEntry();
 
@@ -156,23 +62,13 @@ export class RewardPool {
     this.timeoutMs =
       options.timeoutSeconds !== undefined ? options.timeoutSeconds * 1000 : (options.timeoutMs ?? 30_000);
     this.slowAfterMs = (options.slowAfterSeconds ?? 0.5) * 1000;
+    this.yieldAfterMs = Math.min((options.yieldAfterSeconds ?? 0.01) * 1000, this.slowAfterMs);
     const count = Math.max(1, options.workers ?? availableParallelism());
-    this.maxSlow = options.maxSlowWorkers ?? 2 * count;
-    this.spareCount = options.spareWorkers ?? count;
-    for (let i = 0; i < count; i++) this.slots.push(this.spawn());
+    const slow = Math.max(1, options.maxSlowWorkers ?? count);
+    this.spareCount = options.spareWorkers ?? 1;
+    for (let i = 0; i < count; i++) this.slots.push(this.spawn("regular"));
+    for (let i = 0; i < slow; i++) this.slowSlots.push(this.spawn("slow"));
     this.topUpSpares();
-  }
-
-  private topUpSpares(): void {
-    while (!this.closed && this.spares.length < this.spareCount) this.spares.push(this.spawn());
-  }
-
-  /** A worker for a slot being replaced: a loaded spare when there is one, else a new one. */
-  private fresh(): Slot {
-    const index = this.spares.findIndex((s) => s.ready);
-    const slot = index >= 0 ? this.spares.splice(index, 1)[0]! : this.spawn();
-    this.topUpSpares();
-    return slot;
   }
 
   get size(): number {
@@ -181,7 +77,7 @@ export class RewardPool {
 
   /** Resolves once every worker (and spare) has loaded, so that the first responses are not slowed by it. */
   async ready(): Promise<void> {
-    while (!this.closed && ![...this.slots, ...this.spares].every((s) => s.ready))
+    while (!this.closed && !this.allSlots().every((s) => s.ready))
       await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
@@ -190,164 +86,292 @@ export class RewardPool {
     return this.queue.length;
   }
 
-  /** Slow responses running off the pool. */
+  /** Slow responses running in the slow lane or waiting for it. */
   get slow(): number {
-    return this.slowSlots.length;
+    return this.slowQueue.length + this.slowSlots.filter((s) => s.job).length;
   }
 
-  private spawn(): Slot {
-    const worker = new Worker(this.entry.url, { execArgv: this.entry.execArgv });
+  /** Responses sent to a worker so far (a response moved to the slow lane counts again). */
+  get jobsSent(): number {
+    return this.sent;
+  }
+
+  /** Worker threads started so far (the first ones, spares and replacements of terminated ones). */
+  get workersStarted(): number {
+    return this.started;
+  }
+
+  private allSlots(): Slot[] {
+    return [...this.slots, ...this.slowSlots, ...this.spares];
+  }
+
+  private topUpSpares(): void {
+    while (!this.closed && this.spares.length < this.spareCount) this.spares.push(this.spawn("regular"));
+  }
+
+  private spawn(lane: Lane): Slot {
+    this.started++;
+    const thread = startThread(this.entry);
     const slot: Slot = {
-      worker,
+      lane,
+      thread,
       job: null,
-      timer: null,
-      slowTimer: null,
-      slow: false,
-      tid: undefined,
+      busy: null,
+      since: 0,
+      cpuAtStart: undefined,
       ready: false,
+      tid: undefined,
       instances: new Set(),
+      checkTimer: null,
+      graceTimer: null,
+      dead: false,
     };
-    worker.on(
-      "message",
-      (message: { ready?: true; tid?: number; id: number; result?: SearchReplaceReward; error?: string }) => {
-        if (message.ready) {
-          slot.ready = true;
-          slot.tid = message.tid;
-          if (slot.job) this.startTimer(slot, slot.job);
-          return;
-        }
-        const job = slot.job;
-        if (!job || job.id !== message.id) return;
-        this.finish(
-          slot,
-          job,
-          message.error === undefined
-            ? { status: "scored", result: message.result!, seconds: (Date.now() - job.started) / 1000 }
-            : { status: "error", error: message.error, seconds: (Date.now() - job.started) / 1000 },
-        );
-      },
-    );
-    worker.on("error", (err) => {
-      const job = slot.job;
-      if (job)
-        this.finish(
-          slot,
-          job,
-          { status: "error", error: err.message, seconds: (Date.now() - job.started) / 1000 },
-          true,
-        );
+    thread.worker.on("message", (message: WorkerReply) => {
+      if (slot.dead) return;
+      if (message.ready) {
+        slot.ready = true;
+        slot.tid = message.tid;
+        if (slot.lane === "slow") deprioritize(slot.tid);
+        if (slot.job) this.running(slot, slot.job);
+        return;
+      }
+      this.reply(slot, message);
     });
-    worker.unref();
+    thread.worker.on("error", (err) => {
+      if (slot.dead) return;
+      const job = slot.job;
+      slot.job = null;
+      this.replaceWorker(slot);
+      if (job) this.finish(job, { status: "error", error: err.message, seconds: elapsed(job) });
+    });
     return slot;
   }
 
-  private finish(slot: Slot, job: Job, outcome: ScoredRequest, replace = false): void {
-    if (slot.timer) clearTimeout(slot.timer);
-    if (slot.slowTimer) clearTimeout(slot.slowTimer);
-    slot.timer = null;
-    slot.slowTimer = null;
+  /** A worker answered (scored, failed, or stopped as asked). */
+  private reply(slot: Slot, message: WorkerReply): void {
+    if (message.id !== slot.busy) return;
+    slot.busy = null;
+    this.clearTimers(slot);
+    const job = slot.job;
     slot.job = null;
+    if (job && job.id === message.id && !job.done) {
+      job.slot = null;
+      if (message.interrupted) {
+        if (job.moving) this.toSlowLane(job);
+      } else if (message.error === undefined)
+        this.finish(job, { status: "scored", result: message.result!, seconds: elapsed(job) });
+      else this.finish(job, { status: "error", error: message.error, seconds: elapsed(job) });
+    }
+    this.dispatch(slot);
+  }
+
+  private clearTimers(slot: Slot): void {
+    if (slot.checkTimer) clearTimeout(slot.checkTimer);
+    if (slot.graceTimer) clearTimeout(slot.graceTimer);
+    slot.checkTimer = slot.graceTimer = null;
+  }
+
+  /** Queues a job in the slow lane, those stopped there fewer times first; may stop a long runner there. */
+  private toSlowLane(job: Job): void {
+    job.moving = false;
+    const at = this.slowQueue.findIndex((j) => j.preempted > job.preempted);
+    this.slowQueue.splice(at < 0 ? this.slowQueue.length : at, 0, job);
+    for (const s of this.slowSlots) this.dispatch(s);
+    this.preemptSlow();
+  }
+
+  /**
+   * The slow lane's time slice at a level (times stopped there): 4, 16, 64... times yieldAfter, so that a
+   * response that was only a little slow soon gets a slow worker while pathological ones sink.
+   */
+  private sliceMs(level: number): number {
+    return this.yieldAfterMs * 4 ** (level + 1);
+  }
+
+  /** Stops slow-lane jobs that used up their slice while a job of their level or lower waits. */
+  private preemptSlow(): void {
+    const first = this.slowQueue[0];
+    if (this.closed || !first) return;
+    const freeing = this.slowSlots.filter((s) => s.busy === null || !s.job || s.job.moving).length;
+    let need = this.slowQueue.length - freeing;
+    const candidates = this.slowSlots
+      .filter((s) => s.ready && s.job && !s.job.moving && s.job.preempted >= first.preempted)
+      .map((slot) => ({ slot, level: slot.job!.preempted, ran: this.ranMs(slot) }))
+      .filter((c) => c.ran >= this.sliceMs(c.level))
+      .sort((x, y) => y.level - x.level || y.ran - x.ran);
+    for (const { slot } of candidates) {
+      if (need-- <= 0) break;
+      this.move(slot);
+    }
+  }
+
+  /** Resolves a job once; stops its worker when it is still computing it. */
+  private finish(job: Job, outcome: ScoredRequest): void {
+    if (job.done) return;
+    job.done = true;
+    if (job.deadline) clearTimeout(job.deadline);
+    for (const queue of [this.queue, this.slowQueue]) {
+      const at = queue.indexOf(job);
+      if (at >= 0) queue.splice(at, 1);
+    }
+    const slot = job.slot;
+    job.slot = null;
+    if (slot && slot.job === job) {
+      slot.job = null;
+      if (slot.checkTimer) clearTimeout(slot.checkTimer);
+      slot.checkTimer = null;
+      if (slot.busy === job.id) this.interrupt(slot);
+    }
     job.resolve(outcome);
-    if (slot.slow) {
-      // Its thread's priority cannot be raised again: let it go (a fresh worker already took its place).
-      this.slowSlots.splice(this.slowSlots.indexOf(slot), 1);
-      void slot.worker.terminate();
+  }
+
+  /** Asks a slot's worker to stop what it computes; terminates it when it does not stop in time. */
+  private interrupt(slot: Slot): void {
+    const id = slot.busy;
+    if (id === null || slot.graceTimer) return;
+    Atomics.store(slot.thread.flag, 0, interruptValue(id));
+    slot.graceTimer = setTimeout(() => {
+      slot.graceTimer = null;
+      if (slot.busy === id) this.replaceWorker(slot);
+    }, GRACE_MS);
+  }
+
+  /** Terminates a slot's worker and puts a fresh one (a loaded spare when there is one) in its place. */
+  private replaceWorker(slot: Slot): void {
+    this.clearTimers(slot);
+    slot.dead = true;
+    void slot.thread.worker.terminate();
+    const job = slot.job;
+    slot.job = null;
+    if (this.closed) return;
+    const lane = slot.lane === "slow" ? this.slowSlots : this.slots;
+    const index = this.spares.findIndex((s) => s.ready);
+    const fresh = index >= 0 ? this.spares.splice(index, 1)[0]! : this.spawn(slot.lane);
+    fresh.lane = slot.lane;
+    if (fresh.lane === "slow" && fresh.ready) deprioritize(fresh.tid);
+    lane[lane.indexOf(slot)] = fresh;
+    this.topUpSpares();
+    if (job && !job.done) {
+      job.slot = null;
+      if (job.moving) this.toSlowLane(job);
+      else this.finish(job, { status: "error", error: "reward worker stopped", seconds: elapsed(job) });
+    }
+    this.dispatch(fresh);
+  }
+
+  /** Moves a regular slot's job to the slow lane: its worker stops it, then a slow worker starts it again. */
+  private move(slot: Slot): void {
+    const job = slot.job;
+    if (this.closed || !job || job.moving || job.done) return;
+    job.moving = true;
+    if (slot.lane === "slow") job.preempted++;
+    this.interrupt(slot);
+  }
+
+  /**
+   * How long a slot's job has run: its thread's CPU time where Linux tells it (a busy machine does not
+   * make a typical response look slow), else the wall time.
+   */
+  private ranMs(slot: Slot): number {
+    const wall = Date.now() - slot.since;
+    if (slot.cpuAtStart === undefined) return wall;
+    const cpu = threadCpuMs(slot.tid);
+    return cpu === undefined ? wall : Math.min(wall, cpu - slot.cpuAtStart);
+  }
+
+  /** While jobs wait, moves long-running ones (over yieldAfter) off the regular workers to make room. */
+  private rebalance(): void {
+    if (this.closed || this.queue.length === 0) return;
+    const freeing = this.slots.filter((s) => s.busy === null || !s.job || s.job.moving).length;
+    let need = this.queue.length - freeing;
+    if (need <= 0) return;
+    const now = Date.now();
+    const candidates = this.slots
+      .filter((s) => s.ready && s.job && !s.job.moving && now - s.since >= this.yieldAfterMs)
+      .map((slot) => ({ slot, ran: this.ranMs(slot) }))
+      .filter((c) => c.ran >= this.yieldAfterMs)
+      .sort((x, y) => y.ran - x.ran);
+    for (const { slot } of candidates) {
+      if (need <= 0) break;
+      this.move(slot);
+      need--;
+    }
+  }
+
+  /** A regular job's run-time check: moves it at slowAfter, lets it yield from yieldAfter on. */
+  private check(slot: Slot): void {
+    slot.checkTimer = null;
+    const job = slot.job;
+    if (this.closed || !job || job.moving) return;
+    const ran = this.ranMs(slot);
+    if (slot.lane === "slow") {
+      this.preemptSlow();
+      if (slot.job === job && !job.moving)
+        slot.checkTimer = setTimeout(() => this.check(slot), Math.max(5, this.sliceMs(0) / 2));
       return;
     }
-    if (replace && !this.closed) {
-      void slot.worker.terminate();
-      const index = this.slots.indexOf(slot);
-      this.slots[index] = this.fresh();
-      this.dispatch(this.slots[index]!);
-    } else this.dispatch(slot);
-  }
-
-  /** Moves a slot whose response is slow off the pool and puts a fresh worker in its place. */
-  private demote(slot: Slot): void {
-    slot.slowTimer = null;
-    if (this.closed || !slot.job || slot.slow) return;
-    slot.slow = true;
-    deprioritize(slot.tid);
-    const index = this.slots.indexOf(slot);
-    this.slots[index] = this.fresh();
-    this.slowSlots.push(slot);
-    if (this.slowSlots.length > this.maxSlow) {
-      const oldest = this.slowSlots[0]!;
-      this.finish(oldest, oldest.job!, {
-        status: "timeout",
-        seconds: (Date.now() - oldest.job!.started) / 1000,
-      });
+    if (ran >= this.slowAfterMs && this.slowAfterMs < this.timeoutMs) {
+      this.move(slot);
+      return;
     }
-    this.dispatch(this.slots[index]!);
+    if (ran >= this.yieldAfterMs) this.rebalance();
+    if (slot.job !== job || job.moving) return;
+    const next = ran < this.yieldAfterMs ? this.yieldAfterMs : this.slowAfterMs;
+    if (next < this.timeoutMs) slot.checkTimer = setTimeout(() => this.check(slot), Math.max(5, next - ran));
   }
 
-  /** Stops a job of an aborted request: dropped from the queue, or its worker stopped. */
+  // Called when a job starts on a loaded worker, or when a fresh worker reports it has loaded: loading
+  // the worker (slow from TypeScript source on a busy machine) is not the response's time.
+  private running(slot: Slot, job: Job): void {
+    slot.since = Date.now();
+    if (!job.started) {
+      job.started = slot.since;
+      job.deadline = setTimeout(
+        () => this.finish(job, { status: "timeout", seconds: this.timeoutMs / 1000 }),
+        this.timeoutMs,
+      );
+    }
+    slot.cpuAtStart = threadCpuMs(slot.tid);
+    const first = slot.lane === "regular" ? this.yieldAfterMs : this.sliceMs(0);
+    slot.checkTimer = setTimeout(() => this.check(slot), first);
+  }
+
+  /** Stops a job of an aborted request: dropped from its queue, or its worker stopped. */
   private cancel(job: Job): void {
     const reason = job.signal?.reason as { name?: string } | undefined;
-    const seconds = job.started ? (Date.now() - job.started) / 1000 : 0;
-    const outcome: ScoredRequest =
+    const seconds = elapsed(job);
+    this.finish(
+      job,
       reason?.name === "TimeoutError"
         ? { status: "timeout", seconds }
-        : { status: "error", error: "cancelled", seconds };
-    const queued = this.queue.indexOf(job);
-    if (queued >= 0) {
-      this.queue.splice(queued, 1);
-      job.resolve(outcome);
-      return;
-    }
-    const slot = [...this.slots, ...this.slowSlots].find((s) => s.job === job);
-    if (slot) this.finish(slot, job, outcome, true);
+        : { status: "error", error: "cancelled", seconds },
+    );
   }
 
+  /** Gives an idle slot the next job of its lane. */
   private dispatch(slot: Slot): void {
-    if (slot.job || this.closed) return;
-    const job = this.queue.shift();
-    if (!job) return;
-    slot.job = job;
-    job.started = Date.now();
-    slot.worker.ref();
-    if (slot.ready) this.startTimer(slot, job);
-    const message: WorkerJob = { id: job.id, output: job.request.output, detail: job.detail };
-    if (job.instance === undefined) {
-      message.codeContext = job.request.codeContext;
-      message.oracleNewContent = job.request.oracleNewContent;
-    } else {
-      message.instance = job.instance;
-      if (slot.instances.has(job.instance)) {
-        // Most recently used last.
-        slot.instances.delete(job.instance);
-        slot.instances.add(job.instance);
-      } else {
-        message.codeContext = job.request.codeContext;
-        message.oracleNewContent = job.request.oracleNewContent;
-        slot.instances.add(job.instance);
-        if (slot.instances.size > MAX_INSTANCES_PER_WORKER) {
-          const oldest = slot.instances.values().next().value!;
-          slot.instances.delete(oldest);
-          message.forget = [oldest];
-        }
-      }
+    if (slot.busy !== null || slot.dead || this.closed) return;
+    const job = (slot.lane === "regular" ? this.queue : this.slowQueue).shift();
+    if (!job) {
+      slot.thread.worker.unref();
+      return;
     }
-    slot.worker.postMessage(message);
+    slot.job = job;
+    slot.busy = job.id;
+    job.slot = slot;
+    slot.thread.worker.ref();
+    const message = jobMessage(slot.instances, job);
+    slot.thread.worker.postMessage(message);
+    this.sent++;
+    if (slot.ready) this.running(slot, job);
   }
 
   /** Tells the workers holding these instances to drop them. */
   private forget(instances: readonly number[]): void {
-    for (const slot of this.slots) {
+    for (const slot of [...this.slots, ...this.slowSlots]) {
       const held = instances.filter((id) => slot.instances.delete(id));
-      if (held.length) slot.worker.postMessage({ forget: held });
+      if (held.length) slot.thread.worker.postMessage({ forget: held });
     }
-  }
-
-  // Started when the job is sent to a loaded worker, or when a fresh worker reports it has loaded:
-  // loading the worker (slow from TypeScript source on a busy machine) is not the response's time.
-  private startTimer(slot: Slot, job: Job): void {
-    job.started = Date.now();
-    slot.timer = setTimeout(() => {
-      this.finish(slot, job, { status: "timeout", seconds: this.timeoutMs / 1000 }, true);
-    }, this.timeoutMs);
-    if (this.slowAfterMs < this.timeoutMs)
-      slot.slowTimer = setTimeout(() => this.demote(slot), this.slowAfterMs);
   }
 
   /** Scores one request. */
@@ -363,7 +387,20 @@ export class RewardPool {
   ): Promise<ScoredRequest> {
     if (this.closed) return Promise.reject(new RewardPoolClosedError());
     return new Promise((resolve) => {
-      const job: Job = { id: this.nextId++, request, signal, instance, detail, resolve, started: 0 };
+      const job: Job = {
+        id: this.nextId++,
+        request,
+        signal,
+        instance,
+        detail,
+        resolve,
+        started: 0,
+        deadline: null,
+        done: false,
+        moving: false,
+        preempted: 0,
+        slot: null,
+      };
       if (signal?.aborted) {
         const reason = signal.reason as { name?: string } | undefined;
         resolve(
@@ -380,12 +417,9 @@ export class RewardPool {
         resolve(outcome);
       };
       this.queue.push(job);
-      const idle = this.slots.find((s) => !s.job);
+      const idle = this.slots.find((s) => s.busy === null && !s.dead);
       if (idle) this.dispatch(idle);
-    }).then((outcome) => {
-      if (this.slots.every((s) => !s.job) && this.queue.length === 0)
-        for (const s of this.slots) s.worker.unref();
-      return outcome as ScoredRequest;
+      else this.rebalance();
     });
   }
 
@@ -438,15 +472,12 @@ export class RewardPool {
   }
 
   async close(): Promise<void> {
+    const jobs = [...this.queue, ...this.slowQueue, ...this.allSlots().map((s) => s.job)];
     this.closed = true;
-    for (const job of this.queue.splice(0))
-      job.resolve({ status: "error", error: "reward pool closed", seconds: 0 });
-    for (const slot of [...this.slots, ...this.slowSlots, ...this.spares]) {
-      if (slot.timer) clearTimeout(slot.timer);
-      if (slot.slowTimer) clearTimeout(slot.slowTimer);
-      if (slot.job) slot.job.resolve({ status: "error", error: "reward pool closed", seconds: 0 });
-    }
-    await Promise.all([...this.slots, ...this.slowSlots, ...this.spares].map((s) => s.worker.terminate()));
+    for (const job of jobs)
+      if (job) this.finish(job, { status: "error", error: "reward pool closed", seconds: 0 });
+    for (const slot of this.allSlots()) this.clearTimers(slot);
+    await Promise.all(this.allSlots().map((s) => s.thread.worker.terminate()));
   }
 }
 

@@ -64,6 +64,8 @@ describe("reward server deadlines and cancellation", () => {
         resolve();
       }, 500);
     });
+    // Nothing queued by the disconnected request is sent to a worker after the disconnect.
+    const sentAtDisconnect = server.pool.jobsSent;
     const until = Date.now() + 5000;
     let h = await health();
     while ((h.pending > 0 || h.queued > 0 || h.slow > 0) && Date.now() < until) {
@@ -71,7 +73,41 @@ describe("reward server deadlines and cancellation", () => {
       h = await health();
     }
     expect(h).toMatchObject({ pending: 0, queued: 0, slow: 0 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(server.pool.jobsSent).toBe(sentAtDisconnect);
+    expect(sentAtDisconnect).toBeLessThan(40 + 5);
   }, 30_000);
+
+  it("clean requests in flight with pathological ones on every worker finish well before the time limit", async () => {
+    const limit = 8;
+    const mixed = await startRewardServer({ port: 0, workers: 2, timeoutSeconds: limit });
+    try {
+      await mixed.pool.ready();
+      await fetch(`${mixed.url}/get_reward`, { method: "POST", body: body(4, 0) });
+      const sent = Date.now();
+      // as many pathological requests as workers first, then 5 clean ones, all in flight at once
+      const slowOnes = [0, 1].map(() =>
+        fetch(`${mixed.url}/get_reward`, { method: "POST", body: body(1, 1) }),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      const clean = await Promise.all(
+        Array.from({ length: 5 }, async () => {
+          const res = (await (
+            await fetch(`${mixed.url}/get_reward`, { method: "POST", body: body(1, 0) })
+          ).json()) as Answer;
+          return { reward: res.rewards[0], seconds: (Date.now() - sent) / 1000 };
+        }),
+      );
+      expect(clean.map((c) => c.reward)).toEqual([1, 1, 1, 1, 1]);
+      expect(Math.max(...clean.map((c) => c.seconds))).toBeLessThan(limit / 4);
+      const slowAnswers = (await Promise.all(slowOnes.map(async (r) => (await r).json()))) as Answer[];
+      expect(slowAnswers.map((a) => a.extra_logs.timed_out)).toEqual([[1], [1]]);
+      // the workers stopped the pathological responses themselves: none had to be restarted
+      expect(mixed.pool.workersStarted).toBe(2 + 2 + 1);
+    } finally {
+      await mixed.close();
+    }
+  }, 60_000);
 
   it("a burst with slow responses does not stall the next burst", async () => {
     const burstServer = await startRewardServer({

@@ -1,8 +1,9 @@
 import { readlinkSync } from "node:fs";
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { InternalError } from "@swerl/schema";
+import { runInterruptible, ScoringInterruptedError, watchInterrupts } from "./interrupt.js";
+import type { WorkerJob } from "./pool-types.js";
 import { calculateSearchReplaceReward } from "./reward.js";
-import type { WorkerJob } from "./reward-pool.js";
 
 /** Shared instances sent by the pool, kept until it says to forget them. */
 const instances = new Map<
@@ -10,7 +11,10 @@ const instances = new Map<
   { codeContext: Record<string, string>; oracleNewContent: Record<string, string> }
 >();
 
-/** Worker thread of RewardPool: scores one response per message. */
+const data = workerData as { interrupt?: SharedArrayBuffer } | undefined;
+if (data?.interrupt) watchInterrupts(new Int32Array(data.interrupt));
+
+/** Worker thread of RewardPool: scores one response per message; stops early when the pool asks. */
 parentPort!.on("message", (message: WorkerJob | { forget: number[] }) => {
   if (message.forget) for (const id of message.forget) instances.delete(id);
   if (!("id" in message)) return;
@@ -26,13 +30,17 @@ parentPort!.on("message", (message: WorkerJob | { forget: number[] }) => {
     }
     if (!instance)
       throw new InternalError(`reward worker: instance ${message.instance} was not sent to this worker`);
-    const result = calculateSearchReplaceReward(instance.codeContext, instance.oracleNewContent, output);
+    const { codeContext, oracleNewContent } = instance;
+    const result = runInterruptible(id, () =>
+      calculateSearchReplaceReward(codeContext, oracleNewContent, output),
+    );
     parentPort!.postMessage({
       id,
       result: detail === "reward" ? { reward: result.reward, error: result.error } : result,
     });
   } catch (err) {
-    parentPort!.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
+    if (err instanceof ScoringInterruptedError) parentPort!.postMessage({ id, interrupted: true });
+    else parentPort!.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
   }
 });
 

@@ -1,3 +1,4 @@
+import { checkInterrupt } from "./interrupt.js";
 import { SuffixAutomatonScratch } from "./suffix-automaton.js";
 
 /** A run of equal elements: `a[a .. a+size) == b[b .. b+size)`. */
@@ -217,6 +218,7 @@ export class SequenceMatcher {
    */
   findLongestMatch(alo = 0, ahi = this.aIds.length, blo = 0, bhi = this.bIds.length): Match {
     const { aIds, bIds, b2j, bIsJunk } = this;
+    checkInterrupt();
     if (this.bFullyIndexed) {
       // Without junk the answer is the longest common block, earliest in a then in b. When one range
       // is a prefix of the other, no block can be longer and none starts earlier: answer at once
@@ -259,6 +261,11 @@ export class SequenceMatcher {
     const lengths = runLength;
     const rows = runRow;
     for (let i = alo; i < ahi; i++, row++) {
+      if ((i & 15) === 0) {
+        // Keep the row stamps consistent for the next matcher in case this one stops here.
+        rowCounter = row;
+        checkInterrupt();
+      }
       const id = aIds[i]!;
       if (id < 0) continue;
       const indices = b2j[id];
