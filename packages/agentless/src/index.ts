@@ -2,15 +2,8 @@
 export { AgentlessConfig } from "./config.js";
 export { AgentlessCounts } from "./counts.js";
 export { LocalizationRates } from "./localization.js";
-export {
-  OfficialLocalization,
-  OfficialNormalizedPatch,
-  OfficialProcessedPatch,
-  OfficialRegressionResult,
-  OfficialRegressionTests,
-  OfficialRepairOutput,
-  OfficialReproductionResult,
-} from "./official/formats.js";
+// The official tools' file formats (zod schemas)
+export * from "./official/formats.js";
 export type { AgentlessStage } from "./persistence.js";
 export { agentlessPromptBudget } from "./prompt-budget.js";
 // Agentless's prompts, for building training data in the form the policy is prompted with (the pipeline's
