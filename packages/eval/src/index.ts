@@ -12,7 +12,6 @@ export {
   type RunResult,
   type Workspace,
 } from "./executors/executor.js";
-export { ConcurrencyLimiter } from "./executors/limiter.js";
 export {
   ALLOWED_HOST_VARIABLES,
   commandEnvironment,

@@ -1,4 +1,4 @@
-// Errors
+// Codecs
 export { JsonlWriter, readJsonl } from "./codecs/jsonl.js";
 export { readParquet, writeParquet } from "./codecs/parquet.js";
 export { readAllRecords, readRecords, writeRecords } from "./codecs/records-file.js";
@@ -12,8 +12,10 @@ export {
   tensorToFloat32,
   writeSafetensors,
 } from "./codecs/safetensors.js";
-// Codecs
 export { formatFieldPath, validateRecord } from "./codecs/validate.js";
+// Shared utilities
+export { ConcurrencyLimiter } from "./concurrency-limiter.js";
+// Errors
 export { ConfigError, formatZodIssues, parseConfig, zodIssues } from "./config-error.js";
 export { DatasetConfig, DatasetError, resolveDataset } from "./datasets/resolve-dataset.js";
 export { formatLocation, RecordError, SwerlError } from "./errors.js";

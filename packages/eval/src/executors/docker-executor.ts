@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import path from "node:path";
-import { parseConfig } from "@swerl/schema";
+import { ConcurrencyLimiter, parseConfig } from "@swerl/schema";
 import { z } from "zod";
 import {
   type ContainerSpec,
@@ -20,7 +20,6 @@ import {
   type Workspace,
   WorkspaceRequest,
 } from "./executor.js";
-import { ConcurrencyLimiter } from "./limiter.js";
 
 /** The serialisable options of the Docker executor. */
 export const DockerExecutorConfig = z.object({

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { ConcurrencyLimiter } from "@swerl/schema";
 import type { z } from "zod";
 import { answerKeyFreeCheckout, git } from "./checkout.js";
 import { ExecutorError } from "./errors.js";
@@ -15,7 +16,6 @@ import {
   type Workspace,
   WorkspaceRequest,
 } from "./executor.js";
-import { ConcurrencyLimiter } from "./limiter.js";
 import { runInProcessGroup } from "./process-group.js";
 
 export interface LocalExecutorOptions {
