@@ -4,14 +4,8 @@ export { DOCKER_API_VERSION, DockerClient, dockerRequests, SWERL_LABEL } from ".
 export { DockerExecutor, DockerExecutorConfig } from "./executors/docker-executor.js";
 export { DockerHttpTransport, parseDockerHost } from "./executors/docker-transport.js";
 export { ExecutorError } from "./executors/errors.js";
-export {
-  type Executor,
-  mirrorDirectoryName,
-  RepositoryEnvironment,
-  type RunRequest,
-  type RunResult,
-  type Workspace,
-} from "./executors/executor.js";
+// the Executor interface with its request, result and environment types
+export * from "./executors/executor.js";
 export {
   ALLOWED_HOST_VARIABLES,
   commandEnvironment,
@@ -50,15 +44,8 @@ export {
 } from "./images/image-plan.js";
 // SWE-bench harness: log parsers and grading
 export { parseNodeTestTap, parseUnittest } from "./parsers/demo-parsers.js";
-export {
-  parseDjango,
-  parseMatplotlib,
-  parsePytest,
-  parsePytestOptions,
-  parsePytestV2,
-  parseSeaborn,
-  parseSympy,
-} from "./parsers/python-parsers.js";
+// the official log parsers (SWE-bench's function names)
+export * from "./parsers/python-parsers.js";
 export {
   LOG_PARSERS,
   parserForRepository,

@@ -16,7 +16,7 @@ import {
   type Workspace,
   WorkspaceRequest,
 } from "./executor.js";
-import { runInProcessGroup } from "./process-group.js";
+import { isAlive, runInProcessGroup } from "./process-group.js";
 
 export interface LocalExecutorOptions {
   /** Directory holding bare mirrors named `owner__name.git`. */
@@ -61,15 +61,6 @@ export function commandEnvironment(
 }
 
 const OWNER_FILE = ".swerl-owner";
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Removes `swerl-eval-*` work directories under `parent` whose owning process is gone; returns them. */
 export async function pruneStaleWorkDirs(parent: string = tmpdir()): Promise<string[]> {

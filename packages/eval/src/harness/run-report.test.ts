@@ -70,4 +70,56 @@ describe("buildRunReport reproduces recorded official run reports", () => {
       incomplete_ids: ["e"],
     });
   });
+
+  it("in the v5.0.2 shape adds the infrastructure and ambiguous failures of the selected instances, in the official key order", () => {
+    const p = (id: string): [string, Prediction] => [
+      id,
+      { instance_id: id, model_name_or_path: "m", model_patch: "x" },
+    ];
+    const report = buildRunReport({
+      selectedIds: ["c", "b", "a"],
+      predictions: new Map([p("a"), p("b"), p("c")]),
+      resolved: new Map([
+        ["a", true],
+        ["c", false],
+      ]),
+      v5: {
+        infraFailureIds: ["b", "z"],
+        ambiguousFailureIds: ["c", "y"],
+        failureReasons: { c: "ambiguous", b: "infra", z: "not selected" },
+      },
+    });
+    expect(Object.keys(report)).toEqual([
+      "total_instances",
+      "submitted_instances",
+      "completed_instances",
+      "resolved_instances",
+      "unresolved_instances",
+      "infra_failure_instances",
+      "ambiguous_failure_instances",
+      "empty_patch_instances",
+      "error_instances",
+      "completed_ids",
+      "incomplete_ids",
+      "empty_patch_ids",
+      "submitted_ids",
+      "resolved_ids",
+      "unresolved_ids",
+      "infra_failure_ids",
+      "ambiguous_failure_ids",
+      "failure_reasons",
+      "error_ids",
+      "schema_version",
+    ]);
+    expect(report).toMatchObject({
+      infra_failure_instances: 1,
+      ambiguous_failure_instances: 1,
+      completed_ids: ["a", "c"],
+      infra_failure_ids: ["b"],
+      ambiguous_failure_ids: ["c"],
+      failure_reasons: { b: "infra", c: "ambiguous" },
+      error_ids: [],
+    });
+    expect(Object.keys(report.failure_reasons ?? {})).toEqual(["b", "c"]);
+  });
 });
