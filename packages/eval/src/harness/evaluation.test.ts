@@ -241,16 +241,14 @@ describe("runEvaluation with the local executor", () => {
 
     // resumable: the finished instances are not run again
     const before = statSync(path.join(dir, "demo__calc-1", "run_instance.log")).mtimeMs;
-    const again = new LocalExecutor({ reposDir });
+    // (by a new executor: nothing of the first run is kept in memory)
     const resumed = await evaluate({
       dataset: datasetFile,
       predictions,
       runId: "r1",
       outDir: path.join(root, "out"),
-      executor: again,
       instanceIds: ["demo__calc-1", "demo__strings-1"],
     });
-    await again.close();
     expect(resumed.report.resolved_ids).toEqual(["demo__calc-1", "demo__strings-1"]);
     expect(statSync(path.join(dir, "demo__calc-1", "run_instance.log")).mtimeMs).toBe(before);
   });
@@ -263,16 +261,13 @@ describe("runEvaluation with the local executor", () => {
       "demo__strings-1":
         "diff --git a/README b/README\nnew file mode 100644\n--- /dev/null\n+++ b/README\n@@ -0,0 +1 @@\n+docs\n",
     });
-    const executor = new LocalExecutor({ reposDir });
     const run = await evaluate({
       dataset: datasetFile,
       predictions,
       runId: "r2",
       outDir: path.join(root, "out"),
-      executor,
       timeoutMs: 20_000,
     });
-    await executor.close();
     expect(run.report).toMatchObject({
       empty_patch_ids: ["demo__calc-hang"],
       error_ids: ["demo__calc-1"],
