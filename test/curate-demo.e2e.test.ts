@@ -5,6 +5,7 @@ import path from "node:path";
 import {
   curatePullRequests,
   DroppedPullRequest,
+  FUNNEL_STEPS,
   type FunnelStage,
   minePullRequests,
   type RepositorySnapshot,
@@ -116,14 +117,8 @@ describe("curating the demo world", () => {
   it("writes a funnel whose counts add up and agree with the ground truth's verdict counts", () => {
     const counts = world.groundTruth.verdictCounts;
     const total = world.groundTruth.pullRequests.length;
-    expect(funnel.map((s) => s.step)).toEqual([
-      "mined",
-      "noise filters",
-      "bug fix",
-      "dedup",
-      "decontamination",
-      "code context",
-    ]);
+    // every stage of the funnel, in order
+    expect(funnel.map((s) => s.step)).toEqual([...FUNNEL_STEPS]);
     for (const [i, stage] of funnel.entries()) {
       expect(stage.countIn - stage.count).toBe(stage.dropped.reduce((n, d) => n + d.count, 0));
       if (i > 0) expect(stage.countIn).toBe(funnel[i - 1]?.count);

@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { listRepositoryFiles, localizableFiles, renderRepositoryTree } from "./repository-view.js";
+import { git as gitIn } from "./testing/calc-benchmark.js";
 
 describe("repository view", () => {
   it("lists a commit's files from a bare repository and keeps source files, not tests", async () => {
@@ -21,19 +21,7 @@ describe("repository view", () => {
       await mkdir(dirname(join(work, f)), { recursive: true });
       await writeFile(join(work, f), "x = 1\n");
     }
-    const git = (...args: string[]) =>
-      execFileSync("git", args, {
-        cwd: work,
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: "t",
-          GIT_AUTHOR_EMAIL: "t@t",
-          GIT_COMMITTER_NAME: "t",
-          GIT_COMMITTER_EMAIL: "t@t",
-        },
-      })
-        .toString()
-        .trim();
+    const git = (...args: string[]) => gitIn(work, ...args).trim();
     git("init", "-q");
     git("add", ".");
     git("commit", "-qm", "init");

@@ -293,30 +293,27 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     }
 
     // resume: nothing is asked of the policy again
-    const before = replay.hits.reduce((a, b) => a + b, 0);
-    const again = await agentless({
-      dataset: join(dir, "bench.jsonl"),
-      reposDir: join(dir, "repos"),
-      policy,
-      outDir,
-      numSamples: 6,
-      numTests: 2,
-    });
+    const rerun = (options: Partial<Parameters<typeof agentless>[0]> = {}) =>
+      agentless({
+        dataset: join(dir, "bench.jsonl"),
+        reposDir: join(dir, "repos"),
+        policy,
+        outDir,
+        numSamples: 6,
+        numTests: 2,
+        ...options,
+      });
+    const policyCalls = () => replay.hits.reduce((a, b) => a + b, 0);
+    const before = policyCalls();
+    const again = await rerun();
     expect(again.resumed).toBe(2);
     expect(again.stages).toEqual(run.stages);
     expect(again.stageStatus.localize).toEqual({ ran: 0, resumed: 2, skipped: 0 });
-    expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(before);
+    expect(policyCalls()).toBe(before);
 
     // resume per stage: a lost regression file reruns only that stage of that instance (no policy call) ...
     await rm(join(outDir, "instances", "demo__calc-2", "regression.json"));
-    const third = await agentless({
-      dataset: join(dir, "bench.jsonl"),
-      reposDir: join(dir, "repos"),
-      policy,
-      outDir,
-      numSamples: 6,
-      numTests: 2,
-    });
+    const third = await rerun();
     expect(third.stageStatus).toMatchObject({
       localize: { ran: 0, resumed: 2 },
       repair: { ran: 0, resumed: 2 },
@@ -326,17 +323,10 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     });
     expect(third.resumed).toBe(1);
     expect(third.stages).toEqual(run.stages);
-    expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(before);
+    expect(policyCalls()).toBe(before);
     // ... and a lost reproduce file reruns its tests and what depends on them
     await rm(join(outDir, "instances", "demo__calc-1", "reproduce.json"));
-    const fourth = await agentless({
-      dataset: join(dir, "bench.jsonl"),
-      reposDir: join(dir, "repos"),
-      policy,
-      outDir,
-      numSamples: 6,
-      numTests: 2,
-    });
+    const fourth = await rerun();
     expect(fourth.stageStatus).toMatchObject({
       repair: { ran: 0, resumed: 2 },
       reproduce: { ran: 1, resumed: 1 },
@@ -344,34 +334,17 @@ describe("runAgentless on a two-instance benchmark with a scripted policy served
     });
     expect(fourth.stages).toEqual(run.stages);
     // its tests are run again, but their samples come back from the stage's journal: no policy call
-    expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(before);
+    expect(policyCalls()).toBe(before);
     // a changed configuration recomputes from the first stage it affects: no tests changes no localization or repair
-    const asked = replay.hits.reduce((a, b) => a + b, 0);
-    const fewer = await agentless({
-      dataset: join(dir, "bench.jsonl"),
-      reposDir: join(dir, "repos"),
-      policy,
-      outDir,
-      numSamples: 6,
-      numTests: 0,
-      regression: false,
-    });
+    const asked = policyCalls();
+    const fewer = await rerun({ numTests: 0, regression: false });
     expect(fewer.stageStatus.localize).toEqual({ ran: 0, resumed: 2, skipped: 0 });
     expect(fewer.stageStatus.repair).toEqual({ ran: 0, resumed: 2, skipped: 0 });
     expect(fewer.stageStatus.reproduce).toEqual({ ran: 0, resumed: 0, skipped: 2 });
     expect(fewer.stageStatus.regression).toEqual({ ran: 0, resumed: 0, skipped: 2 });
-    expect(replay.hits.reduce((a, b) => a + b, 0)).toBe(asked);
+    expect(policyCalls()).toBe(asked);
     // another sampling temperature is another localization
-    const hotter = await agentless({
-      dataset: join(dir, "bench.jsonl"),
-      reposDir: join(dir, "repos"),
-      policy,
-      outDir,
-      numSamples: 6,
-      numTests: 0,
-      regression: false,
-      temperature: 0.5,
-    });
+    const hotter = await rerun({ numTests: 0, regression: false, temperature: 0.5 });
     expect(hotter.stageStatus.localize).toEqual({ ran: 2, resumed: 0, skipped: 0 });
     // without tests, the fix's two layouts outvote the others
     expect(fewer.stages[0]!.rerank).toEqual({ chosen: 2, decidedBy: "majority" });

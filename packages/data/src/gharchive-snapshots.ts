@@ -72,6 +72,17 @@ function actorOf(v: unknown): SnapshotActor | null {
   };
 }
 
+/** The fields a pull request and an issue payload share (absent ones undefined, a null body empty). */
+function discussionFields(p: Json) {
+  return {
+    title: str(p.title),
+    body: p.body === null ? "" : str(p.body),
+    author: p.user === undefined ? undefined : actorOf(p.user),
+    createdAt: str(p.created_at),
+    closedAt: str(p.closed_at),
+  };
+}
+
 function labelsOf(v: unknown): string[] | undefined {
   if (!Array.isArray(v)) return undefined;
   return v.map((l) => str(obj(l)?.name) ?? str(l)).filter((l): l is string => l !== undefined);
@@ -189,11 +200,7 @@ class ArchiveGrouper {
     const action = str(payload.action);
     const mergedAt = str(p.merged_at);
     assignDefined(pr, {
-      title: str(p.title),
-      body: p.body === null ? "" : str(p.body),
-      author: p.user === undefined ? undefined : actorOf(p.user),
-      createdAt: str(p.created_at),
-      closedAt: str(p.closed_at),
+      ...discussionFields(p),
       mergedAt,
       merged: typeof p.merged === "boolean" ? p.merged : mergedAt ? true : undefined,
       open: action === "closed" ? false : action === "opened" || action === "reopened" ? true : undefined,
@@ -229,11 +236,7 @@ class ArchiveGrouper {
 
   #issueFields(issue: IssueDraft, i: Json): void {
     assignDefined(issue, {
-      title: str(i.title),
-      body: i.body === null ? "" : str(i.body),
-      author: i.user === undefined ? undefined : actorOf(i.user),
-      createdAt: str(i.created_at),
-      closedAt: str(i.closed_at),
+      ...discussionFields(i),
       open: str(i.state) === undefined ? undefined : str(i.state) === "open",
       labels: labelsOf(i.labels),
     });

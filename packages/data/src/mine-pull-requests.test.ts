@@ -9,6 +9,9 @@ import type { RepositorySnapshot } from "./github/snapshot.js";
 import { MiningError, minePullRequests, parseShard, shardOf } from "./mine-pull-requests.js";
 import { buildFixtureWorld, type FixtureWorld } from "./testing/fixture-world.js";
 
+/** The demo world's mergeable pull requests, in the order mining writes them. */
+const MINED = ["acme/calc#2", "acme/calc#3", "acme/calc#4", "acme/calc#5", "acme/calc#7", "acme/web#3"];
+
 let root: string;
 let world: FixtureWorld;
 
@@ -32,14 +35,7 @@ describe("minePullRequests", () => {
       outDir,
     });
     const prs = readLines(summary.pullRequestsFile, (v) => MinedPullRequest.parse(v));
-    expect(prs.map((p) => `${p.repo}#${p.number}`)).toEqual([
-      "acme/calc#2",
-      "acme/calc#3",
-      "acme/calc#4",
-      "acme/calc#5",
-      "acme/calc#7",
-      "acme/web#3",
-    ]);
+    expect(prs.map((p) => `${p.repo}#${p.number}`)).toEqual(MINED);
     const fix = prs[0];
     expect(fix?.patch).toBe(`${world.patches["acme/calc#2"]}\n`);
     expect(fix?.headCommit).toBe(world.heads["acme/calc#2"]);
@@ -119,14 +115,7 @@ describe("minePullRequests", () => {
         mined.push(`${p.repo}#${p.number}`);
       }
     }
-    expect(mined.sort()).toEqual([
-      "acme/calc#2",
-      "acme/calc#3",
-      "acme/calc#4",
-      "acme/calc#5",
-      "acme/calc#7",
-      "acme/web#3",
-    ]);
+    expect(mined.sort()).toEqual(MINED);
   });
 
   it("crawls the GitHub GraphQL API, recording a repository GitHub does not know as an error", async () => {

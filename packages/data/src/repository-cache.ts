@@ -4,6 +4,7 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { ConcurrencyLimiter } from "@swerl/schema";
 import { GitError, GitRepository, gitFailure } from "./git-repository.js";
 
 const run = promisify(execFile);
@@ -24,24 +25,6 @@ export function cloneUrl(source: string, repo: string): string {
   return join(isAbsolute(dir) ? dir : resolve(dir), `${repoDirectoryName(repo)}.git`);
 }
 
-/** At most `limit` tasks at once; the rest wait in arrival order. */
-class Limiter {
-  #active = 0;
-  readonly #waiting: Array<() => void> = [];
-  constructor(readonly limit: number) {}
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#active >= this.limit) await new Promise<void>((r) => this.#waiting.push(r));
-    else this.#active += 1;
-    try {
-      return await task();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#active -= 1;
-    }
-  }
-}
-
 export interface RepositoryCacheOptions {
   /** Directory of bare repositories, `file://` URL, or http(s) base (see {@link cloneUrl}). */
   source: string;
@@ -60,17 +43,13 @@ export interface RepositoryCacheOptions {
 export class RepositoryCache {
   readonly source: string;
   readonly cacheDir: string;
-  readonly #limiter: Limiter;
+  readonly #limiter: ConcurrencyLimiter;
   readonly #opening = new Map<string, Promise<GitRepository>>();
 
   constructor(options: RepositoryCacheOptions) {
     this.source = options.source;
     this.cacheDir = options.cacheDir;
-    const limit = options.concurrency ?? 4;
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new RangeError(`clone concurrency must be a positive integer, got ${limit}`);
-    }
-    this.#limiter = new Limiter(limit);
+    this.#limiter = new ConcurrencyLimiter(options.concurrency ?? 4, "clone concurrency");
   }
 
   pathOf(repo: string): string {

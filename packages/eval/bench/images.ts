@@ -3,7 +3,8 @@
 // (comma-separated), BENCH_REPOS (bare mirrors). Needs a Docker engine (DOCKER_HOST), root and debootstrap.
 // The bench's images are removed at the end.
 import { loadavg } from "node:os";
-import { buildImages, DockerClient, dockerRequests, type ImageBuildProgress } from "../src/index.js";
+import type { ImageBuildProgress } from "../src/images/build-images.js";
+import { buildImages, DockerClient, dockerRequests } from "../src/index.js";
 
 const dataset =
   process.env.BENCH_DATASET ??

@@ -300,31 +300,27 @@ export class SequenceMatcher {
     }
     rowCounter = row;
 
-    while (besti > alo && bestj > blo && !bIsJunk[bestj - 1] && aIds[besti - 1] === bIds[bestj - 1]) {
-      besti--;
-      bestj--;
-      bestsize++;
-    }
-    while (
-      besti + bestsize < ahi &&
-      bestj + bestsize < bhi &&
-      !bIsJunk[bestj + bestsize] &&
-      aIds[besti + bestsize] === bIds[bestj + bestsize]
-    ) {
-      bestsize++;
-    }
-    while (besti > alo && bestj > blo && bIsJunk[bestj - 1] && aIds[besti - 1] === bIds[bestj - 1]) {
-      besti--;
-      bestj--;
-      bestsize++;
-    }
-    while (
-      besti + bestsize < ahi &&
-      bestj + bestsize < bhi &&
-      bIsJunk[bestj + bestsize] &&
-      aIds[besti + bestsize] === bIds[bestj + bestsize]
-    ) {
-      bestsize++;
+    // Widen the match by equal elements on both sides: non-junk ones first, then junk ones (difflib's two
+    // passes, so that junk never starts a match but may extend one).
+    for (const junk of [0, 1]) {
+      while (
+        besti > alo &&
+        bestj > blo &&
+        bIsJunk[bestj - 1] === junk &&
+        aIds[besti - 1] === bIds[bestj - 1]
+      ) {
+        besti--;
+        bestj--;
+        bestsize++;
+      }
+      while (
+        besti + bestsize < ahi &&
+        bestj + bestsize < bhi &&
+        bIsJunk[bestj + bestsize] === junk &&
+        aIds[besti + bestsize] === bIds[bestj + bestsize]
+      ) {
+        bestsize++;
+      }
     }
     return { a: besti, b: bestj, size: bestsize };
   }

@@ -139,8 +139,15 @@ function compareCodePoints(a: string, b: string): number {
   return x.length - y.length;
 }
 
-/** A Hugging Face `tokenizer.json` (GPT-2 style byte-level BPE) for a trained vocabulary. */
-export function tokenizerJson(bpe: TrainedBpe, specialTokens: readonly string[]): Record<string, unknown> {
+/**
+ * A Hugging Face `tokenizer.json` (GPT-2 style byte-level BPE) for a trained vocabulary; `useRegex: false`
+ * pre-tokenizes without GPT-2's split, for merges learnt across spaces and lines.
+ */
+export function tokenizerJson(
+  bpe: TrainedBpe,
+  specialTokens: readonly string[],
+  options: { useRegex?: boolean } = {},
+): Record<string, unknown> {
   const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
   return {
     version: "1.0",
@@ -156,7 +163,7 @@ export function tokenizerJson(bpe: TrainedBpe, specialTokens: readonly string[])
       special: true,
     })),
     normalizer: null,
-    pre_tokenizer: byteLevel,
+    pre_tokenizer: { ...byteLevel, use_regex: options.useRegex ?? true },
     post_processor: { ...byteLevel, trim_offsets: false },
     decoder: byteLevel,
     model: {

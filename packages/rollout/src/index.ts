@@ -1,31 +1,19 @@
 export {
   byteToCharTable,
   TokenizerTrainingError,
-  type TrainedBpe,
   tokenizerJson,
   trainByteLevelBpe,
 } from "./byte-level-bpe.js";
 export { ChatMessage } from "./chat-message.js";
-export { ChatTemplate, type ChatTemplateOptions, TokenizerConfig } from "./chat-template.js";
+export { ChatTemplate, TokenizerConfig } from "./chat-template.js";
 export { ChatTemplateError, ModelDirectoryError, PolicyInputError, PromptBudgetError } from "./errors.js";
-export { generateGroups, type NextTokenLogits, type TokenDecoder } from "./generate.js";
-export {
-  buildLlamaOnnx,
-  buildLlamaSharedPrefixOnnx,
-  headDimOf,
-  LLAMA_ONNX_OPSET,
-} from "./llama-onnx-graph.js";
-export { LlamaWeightError, type LlamaWeights, llamaReferenceForward } from "./llama-reference.js";
-export {
-  type BackwardRule,
-  buildLlamaTrainingGraphs,
-  type LlamaTrainingGraphs,
-  type TrainingGraphOptions,
-} from "./llama-train-graph.js";
+export { generateGroups } from "./generate.js";
+export { buildLlamaOnnx, buildLlamaSharedPrefixOnnx, LLAMA_ONNX_OPSET } from "./llama-onnx-graph.js";
+export { LlamaWeightError, llamaReferenceForward } from "./llama-reference.js";
+export { type BackwardRule, buildLlamaTrainingGraphs } from "./llama-train-graph.js";
 export { logSoftmax } from "./log-softmax.js";
 export {
   CHAT_TEMPLATE,
-  type CreateModelOptions,
   createModel,
   DEMO_MODEL_CONFIG,
   exportOnnx,
@@ -35,21 +23,10 @@ export {
   SPECIAL_TOKENS,
 } from "./model-directory.js";
 export { loadTokenizer, ModelTokenizer } from "./model-tokenizer.js";
-export {
-  type DecoderSessionOptions,
-  type DecoderShape,
-  type KvCache,
-  OnnxDecoder,
-  selectCacheRows,
-} from "./onnx-decoder.js";
-export { OnnxPolicy, OnnxPolicyOptions } from "./onnx-policy.js";
+export { type KvCache, OnnxDecoder, selectCacheRows } from "./onnx-decoder.js";
+export { OnnxPolicy } from "./onnx-policy.js";
 // OpenAI-compatible policies: a client for any server, a server over any Policy, a scripted policy
-export {
-  choiceToSample,
-  OpenAIPolicy,
-  OpenAIPolicyError,
-  type OpenAIPolicyOptions,
-} from "./openai-policy.js";
+export { choiceToSample, OpenAIPolicy, OpenAIPolicyError } from "./openai-policy.js";
 export {
   ChatCompletionRequest,
   CompletionChoice,
@@ -58,29 +35,20 @@ export {
   ModelList,
   TOKEN_ID_PREFIX,
 } from "./openai-policy-wire.js";
-export type { Policy, SampleControl, SampleGroup, SamplingOptionsInput } from "./policy.js";
+export type { Policy, SampleGroup, SamplingOptionsInput } from "./policy.js";
 export { SamplingOptions } from "./policy.js";
 export {
   PolicyServerConfig,
-  type PolicyServerConfigInput,
-  type PolicyServerOptions,
   plainChatPrompt,
   type RunningPolicyServer,
   startPolicyServer,
 } from "./policy-server.js";
-export {
-  type PromptBudgetOptions,
-  type PromptTemplate,
-  promptBudget,
-  TEMPLATE_SEAM_TOKENS,
-  templateOverhead,
-} from "./prompt-budget.js";
+export { promptBudget, templateOverhead } from "./prompt-budget.js";
 export {
   buildRepairPrompt,
   EDIT_FORMAT_INSTRUCTIONS,
   formatRepairRequest,
   type RepairPrompt,
-  type RepairPromptOptions,
   SYSTEM_PROMPT,
   type TokenCounter,
 } from "./repair-prompt.js";
@@ -88,12 +56,11 @@ export { ReplayEntry, ReplayMissError, ReplayPolicy } from "./replay-policy.js";
 export { ropeInverseFrequencies, ropeTables } from "./rope.js";
 export {
   RolloutConfig,
-  type RolloutConfigInput,
   type RolloutProgress,
   type RolloutSummary,
   type RunRolloutsInput,
   runRollouts,
 } from "./run-rollouts.js";
-export { type SampledToken, sampleToken, type TokenSamplingOptions } from "./sample-token.js";
+export { sampleToken } from "./sample-token.js";
 export { seededUniform } from "./seeded-uniform.js";
 export { findStop } from "./stop-strings.js";

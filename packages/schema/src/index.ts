@@ -1,14 +1,7 @@
-// Errors
-
-export { JsonlWriter, type ReadOptions, readJsonl, writeJsonl } from "./codecs/jsonl.js";
+// Codecs
+export { JsonlWriter, readJsonl } from "./codecs/jsonl.js";
 export { readParquet, writeParquet } from "./codecs/parquet.js";
-export {
-  formatOf,
-  type RecordsFormat,
-  readAllRecords,
-  readRecords,
-  writeRecords,
-} from "./codecs/records-file.js";
+export { readAllRecords, readRecords, writeRecords } from "./codecs/records-file.js";
 export {
   decodeSafetensors,
   encodeSafetensors,
@@ -16,31 +9,21 @@ export {
   readSafetensors,
   SafetensorsError,
   type Tensor,
-  TensorDtype,
   tensorToFloat32,
   writeSafetensors,
 } from "./codecs/safetensors.js";
-// Codecs
 export { formatFieldPath, validateRecord } from "./codecs/validate.js";
-export {
-  ConfigError,
-  type ConfigIssue,
-  formatZodIssues,
-  parseConfig,
-  zodIssues,
-} from "./config-error.js";
-export {
-  DatasetConfig,
-  DatasetError,
-  type ResolveDatasetOptions,
-  resolveDataset,
-} from "./datasets/resolve-dataset.js";
-export { formatLocation, RecordError, type RecordLocation, SwerlError } from "./errors.js";
+// Shared utilities
+export { ConcurrencyLimiter } from "./concurrency-limiter.js";
+// Errors
+export { ConfigError, formatZodIssues, parseConfig, zodIssues } from "./config-error.js";
+export { DatasetConfig, DatasetError, resolveDataset } from "./datasets/resolve-dataset.js";
+export { formatLocation, RecordError, SwerlError } from "./errors.js";
 export { InternalError } from "./internal-error.js";
 // Records
-export { CommitSha, FileContents, RepoName, StringListOrJson, Timestamp } from "./records/common.js";
+export { CommitSha, RepoName, Timestamp } from "./records/common.js";
 export { EvaluationReport, InstanceReport } from "./records/evaluation-report.js";
-export { Llama3RopeScaling, LlamaConfig } from "./records/model-config.js";
+export { LlamaConfig } from "./records/model-config.js";
 export { ChangedFile, Comment, LinkedIssue, MinedPullRequest } from "./records/pull-request.js";
 export { RewardResult } from "./records/reward-result.js";
 export { Provenance, RlInstance } from "./records/rl-instance.js";

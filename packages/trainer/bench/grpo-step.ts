@@ -20,9 +20,9 @@ import {
   GrpoConfig,
   grpoUpdate,
   JitLlama,
-  JitLlamaEngine,
-  OrtLlama,
 } from "../src/index.js";
+import { JitLlamaEngine } from "../src/jit-llama.js";
+import { OrtLlama } from "../src/ort-llama.js";
 import { initWeights } from "../src/testing/toy-model.js";
 
 const load = () =>

@@ -103,3 +103,16 @@ export function parseGrpoConfig(input: unknown, source = "GRPO config"): GrpoCon
   }
   return result.data;
 }
+
+/** A run config's `grpo` field: a GrpoConfig, or `{ preset, ...overrides }` (default: the paper preset). */
+export const GrpoConfigField = z
+  .unknown()
+  .default({ preset: "paper" })
+  .transform((value, ctx) => {
+    try {
+      return parseGrpoConfig(value, "grpo");
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+      return z.NEVER;
+    }
+  });

@@ -1,4 +1,3 @@
-import { ModelDirectoryError } from "@swerl/rollout";
 import { SwerlError } from "@swerl/schema";
 
 /** A GRPO batch whose arrays disagree in shape or hold values the loss cannot use. */
@@ -51,9 +50,3 @@ export class ModelWeightsError extends SwerlError {
     this.tensor = tensor;
   }
 }
-
-/** A model directory that cannot be used: rollout's one error class for model directories. */
-export { ModelDirectoryError } from "@swerl/rollout";
-
-/** @deprecated Use ModelDirectoryError (code E_MODEL_DIRECTORY); kept as an alias for one release. */
-export const ModelDirError = ModelDirectoryError;

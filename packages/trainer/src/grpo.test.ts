@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runGrpo } from "./grpo.js";
 import { HeldoutRow } from "./run-files.js";
 import { runSft } from "./sft.js";
-import { type ToyWorld, writeToyWorld } from "./testing/toy-world.js";
+import { PHASE_TEST_MODEL, type ToyWorld, writeToyWorld } from "./testing/toy-world.js";
 
 let dir: string;
 let world: ToyWorld;
@@ -22,16 +22,7 @@ beforeAll(async () => {
     dir: join(dir, "world"),
     train: 2,
     heldout: 2,
-    vocabSize: 1024,
-    useRegex: false,
-    config: {
-      hidden_size: 32,
-      intermediate_size: 64,
-      num_hidden_layers: 1,
-      num_attention_heads: 2,
-      num_key_value_heads: 1,
-      max_position_embeddings: 1024,
-    },
+    ...PHASE_TEST_MODEL,
   });
   const sft = await runSft({
     instancesFile: world.instancesFile,

@@ -1,24 +1,20 @@
 import { join } from "node:path";
 import { scoreWith, sweRlReward } from "@swerl/reward";
 import type { RolloutGroup } from "@swerl/schema";
-import { AdamOptimizer } from "./adam.js";
 import { prepareGrpoBatch } from "./batch.js";
-import { TrainerConfigError } from "./errors.js";
 import { grpoUpdate, type TrainingSequence } from "./llama-grpo-step.js";
 import { LocalLlamaPolicy } from "./local-llama-policy.js";
 import { cloneWeights, readModelDir, writeModelDir } from "./model-dir.js";
 import { loadModelTokenizer } from "./model-tokenizer.js";
 import { OrtLlama } from "./ort-llama.js";
 import { GrpoRunConfig, type GrpoRunConfigInput } from "./run-config.js";
-import {
-  batchIndices,
-  type HeldoutRow,
-  type LocalMetricsRow,
-  loadLatestCheckpoint,
-  RunLog,
-} from "./run-files.js";
+import { batchIndices, type LocalMetricsRow } from "./run-files.js";
 import { loadPromptedInstances, trainingPromptBudget } from "./training-data.js";
 import {
+  loadHeldout,
+  nothingFits,
+  parsePhaseConfig,
+  resumePhase,
   runSteps,
   type SyncablePolicy,
   type TrainingRunOptions,
@@ -44,12 +40,7 @@ export interface GrpoRunOptions extends TrainingRunOptions {
  * resuming from the latest checkpoint there.
  */
 export async function runGrpo(options: GrpoRunOptions): Promise<TrainingRunResult> {
-  const parsed = GrpoRunConfig.safeParse(options.config ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TrainerConfigError("grpo config", issue?.path.join(".") ?? "", issue?.message ?? "invalid");
-  }
-  const config = parsed.data;
+  const config = parsePhaseConfig(GrpoRunConfig, options.config, "grpo config");
   const grpo = config.grpo;
   const model = await readModelDir(options.modelDir);
   const tokenizer = await loadModelTokenizer(options.modelDir);
@@ -61,21 +52,11 @@ export async function runGrpo(options: GrpoRunOptions): Promise<TrainingRunResul
   );
   const train = await loadPromptedInstances(options.instancesFile, tokenizer, maxPrompt);
   if (train.items.length === 0)
-    throw new TrainerConfigError(
-      options.instancesFile,
-      "",
-      `no instance fits the model's context (${model.config.max_position_embeddings} positions, prompt budget ${maxPrompt} tokens; ${train.skipped.length} skipped)`,
-    );
-  const heldout = options.heldoutFile
-    ? (await loadPromptedInstances(options.heldoutFile, tokenizer, maxPrompt)).items.slice(
-        0,
-        config.heldout.limit,
-      )
-    : [];
-  const resume = await loadLatestCheckpoint(options.outDir, "grpo", grpo.optimizer);
-  const weights = resume?.weights ?? cloneWeights(model.weights);
-  const optimizer = resume?.optimizer ?? new AdamOptimizer(grpo.optimizer);
-  const startStep = resume?.state.step ?? 0;
+    throw nothingFits(options.instancesFile, model, maxPrompt, train.skipped.length);
+  const heldout = await loadHeldout(options.heldoutFile, tokenizer, maxPrompt, config.heldout.limit);
+  const { weights, optimizer, startStep } = await resumePhase(options.outDir, "grpo", grpo.optimizer, () =>
+    cloneWeights(model.weights),
+  );
   const trainer = await OrtLlama.create(model.config, weights);
   const reference = grpo.klBeta > 0 ? await OrtLlama.create(model.config, model.weights) : null;
   const syncDir = join(options.outDir, "sync");
@@ -102,21 +83,15 @@ export async function runGrpo(options: GrpoRunOptions): Promise<TrainingRunResul
     return await runSteps({
       phase: "grpo",
       run: options,
+      config,
       model,
       trainer,
       optimizer,
       policy,
-      tokenizer,
       heldoutItems: heldout,
-      heldoutConfig: config.heldout,
       heldoutSampling: config.sampling,
-      steps: config.steps,
       startStep,
-      seed: config.seed,
-      checkpointEvery: config.checkpointEvery,
       skipped: train.skipped,
-      metrics: await RunLog.open<LocalMetricsRow>(join(options.outDir, "metrics.jsonl"), startStep),
-      heldoutLog: await RunLog.open<HeldoutRow>(join(options.outDir, "heldout.jsonl"), startStep),
       step: async (step) => {
         const started = performance.now();
         const items = batchIndices(train.items.length, grpo.promptsPerBatch, step - 1, config.seed).map(

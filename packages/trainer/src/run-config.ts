@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AdamConfig, parseGrpoConfig } from "./config.js";
+import { AdamConfig, GrpoConfigField } from "./config.js";
 
 /** Held-out evaluation: at the start, every `every` steps (0: start and end only), and at the end. */
 export const HeldoutConfig = z.strictObject({
@@ -55,17 +55,7 @@ export type RolloutSampling = z.infer<typeof RolloutSampling>;
 export const GrpoRunConfig = z.strictObject({
   ...RunBasics,
   steps: RunBasics.steps.default(20),
-  grpo: z
-    .unknown()
-    .default({ preset: "paper" })
-    .transform((value, ctx) => {
-      try {
-        return parseGrpoConfig(value, "grpo");
-      } catch (err) {
-        ctx.addIssue({ code: "custom", message: (err as Error).message });
-        return z.NEVER;
-      }
-    }),
+  grpo: GrpoConfigField,
   sampling: RolloutSampling.prefault({}),
 });
 export type GrpoRunConfig = z.infer<typeof GrpoRunConfig>;

@@ -1,10 +1,10 @@
 import { appendFile, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { ModelDirectoryError } from "@swerl/rollout";
 import { readSafetensors, type TrainingMetricsRow, writeSafetensors } from "@swerl/schema";
 import { z } from "zod";
 import { AdamOptimizer } from "./adam.js";
 import type { AdamConfig } from "./config.js";
-import { ModelDirectoryError } from "./errors.js";
 import type { LlamaWeights } from "./jit-llama.js";
 import { readModelDir, writeModelDir } from "./model-dir.js";
 

@@ -5,7 +5,7 @@ import { init } from "@jax-js/jax";
 import { TrainingMetricsRow } from "@swerl/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSft } from "./sft.js";
-import { type ToyWorld, writeToyWorld } from "./testing/toy-world.js";
+import { PHASE_TEST_MODEL, type ToyWorld, writeToyWorld } from "./testing/toy-world.js";
 
 let dir: string;
 let world: ToyWorld;
@@ -17,16 +17,7 @@ beforeAll(async () => {
     dir: join(dir, "world"),
     train: 12,
     heldout: 2,
-    vocabSize: 1024,
-    useRegex: false,
-    config: {
-      hidden_size: 32,
-      intermediate_size: 64,
-      num_hidden_layers: 1,
-      num_attention_heads: 2,
-      num_key_value_heads: 1,
-      max_position_embeddings: 1024,
-    },
+    ...PHASE_TEST_MODEL,
   });
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));

@@ -1,26 +1,26 @@
-import { join } from "node:path";
-import { AdamOptimizer } from "./adam.js";
-import { OracleResponseError, TrainerConfigError } from "./errors.js";
+import { OracleResponseError } from "./errors.js";
 import { LocalLlamaPolicy } from "./local-llama-policy.js";
 import { readModelDir } from "./model-dir.js";
 import { loadModelTokenizer } from "./model-tokenizer.js";
 import { buildOracleResponse } from "./oracle-response.js";
 import { OrtLlama } from "./ort-llama.js";
 import { SftRunConfig, type SftRunConfigInput } from "./run-config.js";
-import {
-  batchIndices,
-  type HeldoutRow,
-  type LocalMetricsRow,
-  loadLatestCheckpoint,
-  RunLog,
-} from "./run-files.js";
+import { batchIndices } from "./run-files.js";
 import {
   loadPromptedInstances,
   loadSftExamples,
   type SftSequence,
   trainingPromptBudget,
 } from "./training-data.js";
-import { runSteps, type TrainingRunOptions, type TrainingRunResult } from "./training-loop.js";
+import {
+  loadHeldout,
+  nothingFits,
+  parsePhaseConfig,
+  resumePhase,
+  runSteps,
+  type TrainingRunOptions,
+  type TrainingRunResult,
+} from "./training-loop.js";
 
 /**
  * Supervised warm start: teacher forcing on each instance's chat-templated repair prompt followed by its
@@ -35,12 +35,7 @@ export async function runSft(
     examplesFile?: string;
   },
 ): Promise<TrainingRunResult> {
-  const parsed = SftRunConfig.safeParse(options.config ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TrainerConfigError("sft config", issue?.path.join(".") ?? "", issue?.message ?? "invalid");
-  }
-  const config = parsed.data;
+  const config = parsePhaseConfig(SftRunConfig, options.config, "sft config");
   const model = await readModelDir(options.modelDir);
   const tokenizer = await loadModelTokenizer(options.modelDir);
   // Room for the held-out responses sampled from the same prompts; examples that do not fit are skipped.
@@ -79,22 +74,14 @@ export async function runSft(
     examples.push(...extra.items);
     skipped.push(...extra.skipped);
   }
-  if (examples.length === 0)
-    throw new TrainerConfigError(
-      options.instancesFile,
-      "",
-      `no instance fits the model's context (${model.config.max_position_embeddings} positions, prompt budget ${maxPrompt} tokens; ${skipped.length} skipped)`,
-    );
-  const heldout = options.heldoutFile
-    ? (await loadPromptedInstances(options.heldoutFile, tokenizer, maxPrompt)).items.slice(
-        0,
-        config.heldout.limit,
-      )
-    : [];
-  const resume = await loadLatestCheckpoint(options.outDir, "sft", config.optimizer);
-  const weights = resume?.weights ?? model.weights;
-  const optimizer = resume?.optimizer ?? new AdamOptimizer(config.optimizer);
-  const startStep = resume?.state.step ?? 0;
+  if (examples.length === 0) throw nothingFits(options.instancesFile, model, maxPrompt, skipped.length);
+  const heldout = await loadHeldout(options.heldoutFile, tokenizer, maxPrompt, config.heldout.limit);
+  const { weights, optimizer, startStep } = await resumePhase(
+    options.outDir,
+    "sft",
+    config.optimizer,
+    () => model.weights,
+  );
   const trainer = await OrtLlama.create(model.config, weights);
   const policy = await LocalLlamaPolicy.fromDirectory(options.modelDir);
   policy.setWeights(weights.values);
@@ -102,21 +89,15 @@ export async function runSft(
     return await runSteps({
       phase: "sft",
       run: options,
+      config,
       model,
       trainer,
       optimizer,
       policy,
-      tokenizer,
       heldoutItems: heldout,
-      heldoutConfig: config.heldout,
       heldoutSampling: { temperature: 1, topP: 1, topK: 0 },
-      steps: config.steps,
       startStep,
-      seed: config.seed,
-      checkpointEvery: config.checkpointEvery,
       skipped,
-      metrics: await RunLog.open<LocalMetricsRow>(join(options.outDir, "metrics.jsonl"), startStep),
-      heldoutLog: await RunLog.open<HeldoutRow>(join(options.outDir, "heldout.jsonl"), startStep),
       step: async (step) => {
         const started = performance.now();
         const batch = batchIndices(examples.length, config.batchSize, step - 1, config.seed).map(

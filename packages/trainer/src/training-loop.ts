@@ -1,12 +1,22 @@
+import { join } from "node:path";
 import type { RewardFn } from "@swerl/reward";
 import type { Policy } from "@swerl/rollout";
-import type { AdamOptimizer } from "./adam.js";
-import type { LoadedModel } from "./model-dir.js";
-import { writeModelDir } from "./model-dir.js";
+import type { z } from "zod";
+import { AdamOptimizer } from "./adam.js";
+import type { AdamConfig } from "./config.js";
+import { TrainerConfigError } from "./errors.js";
+import type { LlamaWeights } from "./jit-llama.js";
+import { type LoadedModel, writeModelDir } from "./model-dir.js";
 import type { ModelTokenizer } from "./model-tokenizer.js";
-import type { HeldoutConfig } from "./run-config.js";
-import { type HeldoutRow, type LocalMetricsRow, type RunLog, saveCheckpoint } from "./run-files.js";
-import { evaluateHeldout, type PromptedInstance } from "./training-data.js";
+import type { SftRunConfig } from "./run-config.js";
+import {
+  type HeldoutRow,
+  type LocalMetricsRow,
+  loadLatestCheckpoint,
+  RunLog,
+  saveCheckpoint,
+} from "./run-files.js";
+import { evaluateHeldout, loadPromptedInstances, type PromptedInstance } from "./training-data.js";
 import type { TrainingEngine } from "./training-engine.js";
 
 /** What a run reports as it goes: one event per step, per held-out evaluation and per checkpoint. */
@@ -55,56 +65,102 @@ export interface TrainingRunResult {
   skippedInstances: string[];
 }
 
-/** The shared step loop of SFT and GRPO: held-out evaluation, checkpoints, interrupts, the final model. */
+/** Validates a phase's config, throwing a TrainerConfigError that names `what` and the first bad field. */
+export function parsePhaseConfig<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TrainerConfigError(what, issue?.path.join(".") ?? "", issue?.message ?? "invalid");
+  }
+  return parsed.data;
+}
+
+/** The error of a phase left with nothing to train on: no instance of `file` fits the prompt budget. */
+export function nothingFits(file: string, model: LoadedModel, maxPrompt: number, skipped: number) {
+  return new TrainerConfigError(
+    file,
+    "",
+    `no instance fits the model's context (${model.config.max_position_embeddings} positions, prompt budget ${maxPrompt} tokens; ${skipped} skipped)`,
+  );
+}
+
+/** The first `limit` held-out instances of `file` that fit the prompt budget; none without a file. */
+export async function loadHeldout(
+  file: string | undefined,
+  tokenizer: ModelTokenizer,
+  maxPrompt: number,
+  limit: number | undefined,
+): Promise<PromptedInstance[]> {
+  if (!file) return [];
+  return (await loadPromptedInstances(file, tokenizer, maxPrompt)).items.slice(0, limit);
+}
+
+/** Where a phase starts: its latest checkpoint under `outDir`, else step 0 at `initial()` with a new optimizer. */
+export async function resumePhase(
+  outDir: string,
+  phase: "sft" | "grpo",
+  optimizerConfig: AdamConfig,
+  initial: () => LlamaWeights,
+): Promise<{ weights: LlamaWeights; optimizer: AdamOptimizer; startStep: number }> {
+  const resume = await loadLatestCheckpoint(outDir, phase, optimizerConfig);
+  return {
+    weights: resume?.weights ?? initial(),
+    optimizer: resume?.optimizer ?? new AdamOptimizer(optimizerConfig),
+    startStep: resume?.state.step ?? 0,
+  };
+}
+
+/**
+ * The shared step loop of SFT and GRPO: held-out evaluation, checkpoints, interrupts, the final model.
+ * Appends each step's metrics to `metrics.jsonl` and each evaluation to `heldout.jsonl` under the run's
+ * `outDir`.
+ */
 export async function runSteps(options: {
   phase: "sft" | "grpo";
   run: TrainingRunOptions;
+  /** The phase's steps, seed, checkpoint interval and held-out options. */
+  config: Pick<SftRunConfig, "steps" | "seed" | "checkpointEvery" | "heldout">;
   model: LoadedModel;
   trainer: TrainingEngine;
   optimizer: AdamOptimizer;
   policy: Policy;
-  tokenizer: ModelTokenizer;
   heldoutItems: readonly PromptedInstance[];
-  heldoutConfig: HeldoutConfig;
   heldoutSampling: { temperature: number; topP: number; topK: number };
-  steps: number;
   startStep: number;
-  seed: number;
-  checkpointEvery: number;
   skipped: string[];
-  metrics: RunLog<LocalMetricsRow>;
-  heldoutLog: RunLog<HeldoutRow>;
   step: (step: number) => Promise<LocalMetricsRow>;
 }): Promise<TrainingRunResult> {
   const { phase, run, model, trainer, optimizer } = options;
+  const { steps, seed, checkpointEvery, heldout: heldoutConfig } = options.config;
+  const metrics = await RunLog.open<LocalMetricsRow>(join(run.outDir, "metrics.jsonl"), options.startStep);
+  const heldoutLog = await RunLog.open<HeldoutRow>(join(run.outDir, "heldout.jsonl"), options.startStep);
   const evaluate = async (step: number) => {
     if (options.heldoutItems.length === 0) return;
     const result = await evaluateHeldout(
       options.policy,
       options.heldoutItems,
       {
-        ...(options.heldoutConfig.greedy ? { temperature: 0 } : options.heldoutSampling),
-        maxTokens: options.heldoutConfig.maxTokens,
-        seed: options.seed + 7919 * step,
+        ...(heldoutConfig.greedy ? { temperature: 0 } : options.heldoutSampling),
+        maxTokens: heldoutConfig.maxTokens,
+        seed: seed + 7919 * step,
       },
       run.reward,
     );
     const row: HeldoutRow = { phase, step, time: new Date().toISOString(), ...result };
-    await options.heldoutLog.append(row);
-    run.onProgress?.({ kind: "heldout", phase, step, totalSteps: options.steps, heldout: row });
+    await heldoutLog.append(row);
+    run.onProgress?.({ kind: "heldout", phase, step, totalSteps: steps, heldout: row });
   };
   const checkpoint = async (step: number) => {
     const dir = await saveCheckpoint(run.outDir, run.modelDir, trainer.weights, optimizer, {
       phase,
       step,
-      seed: options.seed,
+      seed,
     });
-    run.onProgress?.({ kind: "checkpoint", phase, step, totalSteps: options.steps, dir });
+    run.onProgress?.({ kind: "checkpoint", phase, step, totalSteps: steps, dir });
   };
-  const evaluated = async (step: number) =>
-    (await options.heldoutLog.rows()).some((row) => row.step === step);
+  const evaluated = async (step: number) => (await heldoutLog.rows()).some((row) => row.step === step);
   if (options.startStep === 0 && !(await evaluated(0))) await evaluate(0);
-  const lastStep = Math.min(options.steps, run.stopAfterStep ?? options.steps);
+  const lastStep = Math.min(steps, run.stopAfterStep ?? steps);
   let step = options.startStep;
   let interrupted = false;
   let savedAt = options.startStep;
@@ -115,18 +171,18 @@ export async function runSteps(options: {
     }
     step++;
     const row = await options.step(step);
-    await options.metrics.append(row);
-    run.onProgress?.({ kind: "step", phase, step, totalSteps: options.steps, metrics: row });
-    const every = options.heldoutConfig.every;
-    if (every > 0 && step % every === 0 && step < options.steps) await evaluate(step);
-    if (step % options.checkpointEvery === 0) {
+    await metrics.append(row);
+    run.onProgress?.({ kind: "step", phase, step, totalSteps: steps, metrics: row });
+    const every = heldoutConfig.every;
+    if (every > 0 && step % every === 0 && step < steps) await evaluate(step);
+    if (step % checkpointEvery === 0) {
       await checkpoint(step);
       savedAt = step;
     }
   }
-  if (step < options.steps) interrupted = true;
+  if (step < steps) interrupted = true;
   if (savedAt !== step) await checkpoint(step);
-  if (step === options.steps && !(await evaluated(step))) await evaluate(step);
+  if (step === steps && !(await evaluated(step))) await evaluate(step);
   const finalDir = `${run.outDir}/model`;
   await writeModelDir(model.dir, finalDir, trainer.weights);
   return {
@@ -134,7 +190,7 @@ export async function runSteps(options: {
     resumedFrom: options.startStep,
     interrupted,
     modelDir: finalDir,
-    heldout: await options.heldoutLog.rows(),
+    heldout: await heldoutLog.rows(),
     skippedInstances: options.skipped,
   };
 }

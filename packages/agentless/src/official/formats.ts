@@ -6,12 +6,12 @@
 import { z } from "zod";
 
 /** One prompt and the model's answer to it. */
-export const Trajectory = z.looseObject({ prompt: z.string(), response: z.string() });
+const Trajectory = z.looseObject({ prompt: z.string(), response: z.string() });
 
 /**
  * `loc.jsonl` (swerl.agentless_mini.localize): per instance, the files each localization sample found
  * and the trajectories. The published ground-truth files (`resources/sweb_*_gt_loc.jsonl`) have one flat
- * list instead; `localizationLists` reads both.
+ * list instead; read-official's `localizationLists` reads both.
  */
 export const OfficialLocalization = z.looseObject({
   instance_id: z.string(),
@@ -19,13 +19,6 @@ export const OfficialLocalization = z.looseObject({
   file_traj: z.array(Trajectory).optional(),
 });
 export type OfficialLocalization = z.infer<typeof OfficialLocalization>;
-
-/** The per-sample file lists of a localization row (a flat list is one sample, as the official repair reads it). */
-export function localizationLists(row: OfficialLocalization): string[][] {
-  const found = row.found_files;
-  if (found.length === 0) return [];
-  return typeof found[0] === "string" ? [found as string[]] : (found as string[][]);
-}
 
 /**
  * `<output_folder>/output.jsonl` (swerl.agentless_mini.repair): per instance, every sample's generation
@@ -80,13 +73,3 @@ export const OfficialReproductionResult = z.looseObject({
   resolved: z.boolean(),
 });
 export type OfficialReproductionResult = z.infer<typeof OfficialReproductionResult>;
-
-/** `reproduction_tests.jsonl`: swerl's own (the official test generation is not released). */
-export const ReproductionTestRow = z.object({
-  instance_id: z.string(),
-  test_id: z.number().int(),
-  script: z.string().nullable(),
-  verdict_on_original: z.enum(["reproduced", "resolved", "other"]).nullable(),
-  selected: z.boolean(),
-});
-export type ReproductionTestRow = z.infer<typeof ReproductionTestRow>;

@@ -8,15 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { runAgentless } from "../run-agentless.js";
 import { ADD_ISSUE, SHOUT_ISSUE, writeBenchmark } from "../testing/calc-benchmark.js";
-import {
-  OfficialLocalization,
-  OfficialNormalizedPatch,
-  OfficialProcessedPatch,
-  OfficialRegressionResult,
-  OfficialRegressionTests,
-  OfficialRepairOutput,
-  OfficialReproductionResult,
-} from "./formats.js";
+import * as formats from "./formats.js";
 
 const fixtures = fileURLToPath(new URL("../../fixtures/official/", import.meta.url));
 const lines = (file: string) =>
@@ -53,6 +45,12 @@ const edit = (path: string, search: string, replace: string) =>
   `\`\`\`python\n### ${path}\n<<<<<<< SEARCH\n${search}\n=======\n${replace}\n>>>>>>> REPLACE\n\`\`\``;
 
 let dir: string;
+/** The two-instance benchmark's dataset, repositories and test specs. */
+const benchmark = () => ({
+  dataset: join(dir, "bench.jsonl"),
+  reposDir: join(dir, "repos"),
+  specsFile: join(dir, "test-specs.json"),
+});
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "swerl-agentless-official-"));
   await writeBenchmark(dir);
@@ -60,14 +58,20 @@ beforeAll(async () => {
 
 describe("official Agentless / SWE-RL files: in, continued, and out again", () => {
   it("the fixtures parse with the official schemas", () => {
-    parseAll(join(fixtures, "loc.jsonl"), OfficialLocalization);
-    parseAll(join(fixtures, "gt_loc.jsonl"), OfficialLocalization);
-    parseAll(join(fixtures, "repair/output.jsonl"), OfficialRepairOutput);
-    parseAll(join(fixtures, "repair/output_0_processed.jsonl"), OfficialProcessedPatch);
-    parseAll(join(fixtures, "repair/output_0_normalized.jsonl"), OfficialNormalizedPatch);
-    parseAll(join(fixtures, "repair/output_0_regression_test_results.jsonl"), OfficialRegressionResult);
-    parseAll(join(fixtures, "repair/output_0_reproduction_test_results.jsonl"), OfficialReproductionResult);
-    parseAll(join(fixtures, "regression_tests.jsonl"), OfficialRegressionTests);
+    parseAll(join(fixtures, "loc.jsonl"), formats.OfficialLocalization);
+    parseAll(join(fixtures, "gt_loc.jsonl"), formats.OfficialLocalization);
+    parseAll(join(fixtures, "repair/output.jsonl"), formats.OfficialRepairOutput);
+    parseAll(join(fixtures, "repair/output_0_processed.jsonl"), formats.OfficialProcessedPatch);
+    parseAll(join(fixtures, "repair/output_0_normalized.jsonl"), formats.OfficialNormalizedPatch);
+    parseAll(
+      join(fixtures, "repair/output_0_regression_test_results.jsonl"),
+      formats.OfficialRegressionResult,
+    );
+    parseAll(
+      join(fixtures, "repair/output_0_reproduction_test_results.jsonl"),
+      formats.OfficialReproductionResult,
+    );
+    parseAll(join(fixtures, "regression_tests.jsonl"), formats.OfficialRegressionTests);
   });
 
   it("starts from an official loc.jsonl: repairs sample i over found_files[i mod 2], and writes the official files", async () => {
@@ -100,9 +104,7 @@ describe("official Agentless / SWE-RL files: in, continued, and out again", () =
     const outDir = join(dir, "from-loc");
     const run = await runAgentless(
       {
-        dataset: join(dir, "bench.jsonl"),
-        reposDir: join(dir, "repos"),
-        specsFile: join(dir, "test-specs.json"),
+        ...benchmark(),
         outDir,
         locFile: join(fixtures, "loc.jsonl"),
         numSamples: 4,
@@ -121,24 +123,24 @@ describe("official Agentless / SWE-RL files: in, continued, and out again", () =
     expect(trace.repair.candidates.map((c: { list: number }) => c.list)).toEqual([0, 1, 0, 1]);
     expect(run.stages[1]!.repair.nonEmpty).toBe(4);
     // outputs: the same field names and types as the official files
-    const loc = parseAll(join(outDir, "loc.jsonl"), OfficialLocalization);
+    const loc = parseAll(join(outDir, "loc.jsonl"), formats.OfficialLocalization);
     expectSameShape(loc[0]!, lines(join(fixtures, "loc.jsonl"))[0]!, "loc.jsonl");
     expect(loc[1]!.found_files).toEqual([["calc/util.py"], ["calc/text.py"]]);
-    const output = parseAll(join(outDir, "repair/output.jsonl"), OfficialRepairOutput);
+    const output = parseAll(join(outDir, "repair/output.jsonl"), formats.OfficialRepairOutput);
     expectSameShape(output[0]!, lines(join(fixtures, "repair/output.jsonl"))[0]!, "output.jsonl");
     expect(output[0]!.all_generations[0]).toHaveLength(4);
     expect(output[0]!.file_names[0]![0]).toEqual(["calc/ops.py"]);
     for (const [name, schema] of [
-      ["output_0_processed.jsonl", OfficialProcessedPatch],
-      ["output_0_normalized.jsonl", OfficialNormalizedPatch],
-      ["output_0_regression_test_results.jsonl", OfficialRegressionResult],
+      ["output_0_processed.jsonl", formats.OfficialProcessedPatch],
+      ["output_0_normalized.jsonl", formats.OfficialNormalizedPatch],
+      ["output_0_regression_test_results.jsonl", formats.OfficialRegressionResult],
     ] as const) {
       const rows = parseAll(join(outDir, "repair", name), schema);
       expect(rows.map((r) => r.instance_id)).toEqual(["demo__calc-1", "demo__calc-2"]);
       expectSameShape(rows[0]!, lines(join(fixtures, "repair", name))[0]!, name);
       expect(rows[0]!.model_name_or_path).toBe("agentless");
     }
-    const regressionTests = parseAll(join(outDir, "regression_tests.jsonl"), OfficialRegressionTests);
+    const regressionTests = parseAll(join(outDir, "regression_tests.jsonl"), formats.OfficialRegressionTests);
     expectSameShape(
       regressionTests[0]!,
       lines(join(fixtures, "regression_tests.jsonl"))[0]!,
@@ -150,10 +152,13 @@ describe("official Agentless / SWE-RL files: in, continued, and out again", () =
     // the fix breaks nothing; the util edit for instance 2 breaks nothing either but fixes nothing
     const regression = parseAll(
       join(outDir, "repair/output_0_regression_test_results.jsonl"),
-      OfficialRegressionResult,
+      formats.OfficialRegressionResult,
     );
     expect(regression[0]!.regression).toEqual([]);
-    parseAll(join(outDir, "repair/output_0_reproduction_test_results.jsonl"), OfficialReproductionResult);
+    parseAll(
+      join(outDir, "repair/output_0_reproduction_test_results.jsonl"),
+      formats.OfficialReproductionResult,
+    );
     const preds = lines(join(outDir, "all_preds.jsonl"));
     expect(preds[0]!.model_patch).toContain("+    return a + b");
   });
@@ -171,9 +176,7 @@ describe("official Agentless / SWE-RL files: in, continued, and out again", () =
     const outDir = join(dir, "from-repair");
     const run = await runAgentless(
       {
-        dataset: join(dir, "bench.jsonl"),
-        reposDir: join(dir, "repos"),
-        specsFile: join(dir, "test-specs.json"),
+        ...benchmark(),
         outDir,
         locFile: join(fixtures, "gt_loc.jsonl"),
         patchFolder: join(fixtures, "repair"),
@@ -194,7 +197,7 @@ describe("official Agentless / SWE-RL files: in, continued, and out again", () =
     expect(preds[1]!.model_patch).toContain("+    return s.upper()");
     // and the rerank inputs come out again, one file per sample
     for (let i = 0; i < 3; i++)
-      parseAll(join(outDir, "repair", `output_${i}_normalized.jsonl`), OfficialNormalizedPatch);
+      parseAll(join(outDir, "repair", `output_${i}_normalized.jsonl`), formats.OfficialNormalizedPatch);
     const normalized = lines(join(outDir, "repair/output_0_normalized.jsonl"));
     expect(normalized[0]!.normalized_patch).toBe(
       lines(join(outDir, "repair/output_1_normalized.jsonl"))[0]!.normalized_patch,

@@ -1,7 +1,14 @@
 import { readAllRecords } from "@swerl/schema";
 import type { z } from "zod";
 import { AgentlessInputError } from "../errors.js";
-import { localizationLists, OfficialLocalization, OfficialRepairOutput } from "./formats.js";
+import { OfficialLocalization, OfficialRepairOutput } from "./formats.js";
+
+/** The per-sample file lists of a localization row (a flat list is one sample, as the official repair reads it). */
+function localizationLists(row: OfficialLocalization): string[][] {
+  const found = row.found_files;
+  if (found.length === 0) return [];
+  return typeof found[0] === "string" ? [found as string[]] : (found as string[][]);
+}
 
 async function rows<S extends z.ZodType>(file: string, schema: S, what: string): Promise<z.output<S>[]> {
   try {

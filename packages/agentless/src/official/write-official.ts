@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { z } from "zod";
 import { gitPatch } from "../git-patch.js";
 import type {
   LocalizeRecord,
@@ -17,8 +18,17 @@ import type {
   OfficialRegressionTests,
   OfficialRepairOutput,
   OfficialReproductionResult,
-  ReproductionTestRow,
 } from "./formats.js";
+
+/** `reproduction_tests.jsonl`: swerl's own (the official test generation is not released). */
+const ReproductionTestRow = z.object({
+  instance_id: z.string(),
+  test_id: z.number().int(),
+  script: z.string().nullable(),
+  verdict_on_original: z.enum(["reproduced", "resolved", "other"]).nullable(),
+  selected: z.boolean(),
+});
+type ReproductionTestRow = z.infer<typeof ReproductionTestRow>;
 
 /** Everything one instance's stages left, for the official files. */
 export interface InstanceRecords {

@@ -1,12 +1,5 @@
 import { z } from "zod";
-import type {
-  SnapshotActor,
-  SnapshotChangedFile,
-  SnapshotComment,
-  SnapshotIssue,
-  SnapshotPullRequest,
-  SnapshotReview,
-} from "./snapshot.js";
+import type * as snapshot from "./snapshot.js";
 
 /**
  * The shapes of the answers to the queries in `queries.ts`, checked with zod so that a server that
@@ -140,17 +133,17 @@ export function nestedConnectionResponse<T extends z.ZodType>(
   });
 }
 
-export function toActor(actor: z.infer<typeof Actor> | null): SnapshotActor | null {
+export function toActor(actor: z.infer<typeof Actor> | null): snapshot.SnapshotActor | null {
   if (actor === null) return null;
   const type = actor.__typename === "Bot" || actor.__typename === "Organization" ? actor.__typename : "User";
   return { login: actor.login, type };
 }
 
-export function toComment(comment: z.infer<typeof Comment>): SnapshotComment {
+export function toComment(comment: z.infer<typeof Comment>): snapshot.SnapshotComment {
   return { author: toActor(comment.author), body: comment.body, createdAt: comment.createdAt };
 }
 
-export function toReview(review: z.infer<typeof Review>): SnapshotReview {
+export function toReview(review: z.infer<typeof Review>): snapshot.SnapshotReview {
   return {
     author: toActor(review.author),
     state: review.state,
@@ -160,7 +153,7 @@ export function toReview(review: z.infer<typeof Review>): SnapshotReview {
   };
 }
 
-export function toChangedFile(file: z.infer<typeof ChangedFile>): SnapshotChangedFile {
+export function toChangedFile(file: z.infer<typeof ChangedFile>): snapshot.SnapshotChangedFile {
   return {
     path: file.path,
     additions: file.additions,
@@ -175,15 +168,22 @@ export function closingIssueNumbers(issues: readonly z.infer<typeof ClosingIssue
   return issues.filter((i) => i.repository.nameWithOwner.toLowerCase() === own).map((i) => i.number);
 }
 
-/** A pull request node whose nested connections have all been completed. */
-export function toPullRequest(node: PullRequestNode, repo: string): SnapshotPullRequest {
+/** What pull requests and issues have alike, first in their snapshot records. */
+function discussion<N extends PullRequestNode | IssueNode>(node: N) {
   return {
     number: node.number,
     title: node.title,
     body: node.body,
     author: toActor(node.author),
-    state: node.state,
+    state: node.state as N["state"],
     createdAt: node.createdAt,
+  };
+}
+
+/** A pull request node whose nested connections have all been completed. */
+export function toPullRequest(node: PullRequestNode, repo: string): snapshot.SnapshotPullRequest {
+  return {
+    ...discussion(node),
     mergedAt: node.mergedAt,
     closedAt: node.closedAt,
     baseRefName: node.baseRefName,
@@ -200,14 +200,9 @@ export function toPullRequest(node: PullRequestNode, repo: string): SnapshotPull
 }
 
 /** An issue node whose nested connections have all been completed. */
-export function toIssue(node: IssueNode): SnapshotIssue {
+export function toIssue(node: IssueNode): snapshot.SnapshotIssue {
   return {
-    number: node.number,
-    title: node.title,
-    body: node.body,
-    author: toActor(node.author),
-    state: node.state,
-    createdAt: node.createdAt,
+    ...discussion(node),
     closedAt: node.closedAt,
     labels: node.labels.nodes.map((l) => l.name),
     comments: node.comments.nodes.map(toComment),

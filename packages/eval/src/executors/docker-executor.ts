@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import path from "node:path";
-import { parseConfig } from "@swerl/schema";
+import { ConcurrencyLimiter, parseConfig } from "@swerl/schema";
 import { z } from "zod";
 import {
   type ContainerSpec,
@@ -20,7 +20,7 @@ import {
   type Workspace,
   WorkspaceRequest,
 } from "./executor.js";
-import { ConcurrencyLimiter } from "./limiter.js";
+import { isAlive } from "./process-group.js";
 
 /** The serialisable options of the Docker executor. */
 export const DockerExecutorConfig = z.object({
@@ -69,15 +69,6 @@ function shellQuote(word: string): string {
 }
 
 const SHIM_DIR = "/run/swerl-bin";
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Runs workspaces in containers through the Docker Engine API (version negotiated, unix socket or tcp

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { ConcurrencyLimiter } from "@swerl/schema";
 import type { z } from "zod";
 import { answerKeyFreeCheckout, git } from "./checkout.js";
 import { ExecutorError } from "./errors.js";
@@ -15,8 +16,7 @@ import {
   type Workspace,
   WorkspaceRequest,
 } from "./executor.js";
-import { ConcurrencyLimiter } from "./limiter.js";
-import { runInProcessGroup } from "./process-group.js";
+import { isAlive, runInProcessGroup } from "./process-group.js";
 
 export interface LocalExecutorOptions {
   /** Directory holding bare mirrors named `owner__name.git`. */
@@ -61,15 +61,6 @@ export function commandEnvironment(
 }
 
 const OWNER_FILE = ".swerl-owner";
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Removes `swerl-eval-*` work directories under `parent` whose owning process is gone; returns them. */
 export async function pruneStaleWorkDirs(parent: string = tmpdir()): Promise<string[]> {

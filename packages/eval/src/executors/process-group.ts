@@ -11,6 +11,16 @@ export interface GroupRunOptions {
   killGraceMs?: number;
 }
 
+/** Whether process `pid` still runs (the owner of a work directory or container of an earlier run). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);

@@ -19,9 +19,6 @@ export const TestsStatus = z.object({
 });
 export type TestsStatus = z.infer<typeof TestsStatus>;
 
-/** Repositories the official harness grades with `fail_only` (none of the Python SWE-bench ones). */
-export const FAIL_ONLY_REPOSITORIES: ReadonlySet<string> = new Set([]);
-
 export interface GradeOptions {
   harness?: HarnessVersion;
   evalType?: EvalType;

@@ -9,13 +9,16 @@ import { LocalExecutor } from "../executors/local-executor.js";
 import { registerRepositorySpec } from "../specs/test-spec.js";
 import { type EvaluationProgress, runEvaluation } from "./run-evaluation.js";
 
-/** The evaluation with the executor of the test, logs and report under one directory. */
-function evaluate(options: {
+/**
+ * The evaluation with the executor of the test (without one: a LocalExecutor over the test's
+ * repositories, closed after the run), logs and report under one directory.
+ */
+async function evaluate(options: {
   dataset: string;
   predictions: string;
   runId: string;
   outDir: string;
-  executor: Executor;
+  executor?: Executor;
   workers?: number;
   instanceIds?: string[];
   repo?: string;
@@ -25,18 +28,32 @@ function evaluate(options: {
   onProgress?: (p: EvaluationProgress) => void;
   onWarning?: (message: string) => void;
 }) {
-  const { dataset, predictions, outDir, executor, timeoutMs, onProgress, onWarning, ...rest } = options;
-  return runEvaluation(
-    {
-      datasetName: dataset,
-      predictionsPath: predictions,
-      logDir: outDir,
-      reportDir: outDir,
-      ...(timeoutMs ? { timeoutSeconds: timeoutMs / 1000 } : {}),
-      ...rest,
-    },
-    { executor, onProgress, onWarning },
-  );
+  const {
+    dataset,
+    predictions,
+    outDir,
+    executor: given,
+    timeoutMs,
+    onProgress,
+    onWarning,
+    ...rest
+  } = options;
+  const executor = given ?? new LocalExecutor({ reposDir });
+  try {
+    return await runEvaluation(
+      {
+        datasetName: dataset,
+        predictionsPath: predictions,
+        logDir: outDir,
+        reportDir: outDir,
+        ...(timeoutMs ? { timeoutSeconds: timeoutMs / 1000 } : {}),
+        ...rest,
+      },
+      { executor, onProgress, onWarning },
+    );
+  } finally {
+    if (!given) await executor.close();
+  }
 }
 
 let root: string;
@@ -224,16 +241,14 @@ describe("runEvaluation with the local executor", () => {
 
     // resumable: the finished instances are not run again
     const before = statSync(path.join(dir, "demo__calc-1", "run_instance.log")).mtimeMs;
-    const again = new LocalExecutor({ reposDir });
+    // (by a new executor: nothing of the first run is kept in memory)
     const resumed = await evaluate({
       dataset: datasetFile,
       predictions,
       runId: "r1",
       outDir: path.join(root, "out"),
-      executor: again,
       instanceIds: ["demo__calc-1", "demo__strings-1"],
     });
-    await again.close();
     expect(resumed.report.resolved_ids).toEqual(["demo__calc-1", "demo__strings-1"]);
     expect(statSync(path.join(dir, "demo__calc-1", "run_instance.log")).mtimeMs).toBe(before);
   });
@@ -246,16 +261,13 @@ describe("runEvaluation with the local executor", () => {
       "demo__strings-1":
         "diff --git a/README b/README\nnew file mode 100644\n--- /dev/null\n+++ b/README\n@@ -0,0 +1 @@\n+docs\n",
     });
-    const executor = new LocalExecutor({ reposDir });
     const run = await evaluate({
       dataset: datasetFile,
       predictions,
       runId: "r2",
       outDir: path.join(root, "out"),
-      executor,
       timeoutMs: 20_000,
     });
-    await executor.close();
     expect(run.report).toMatchObject({
       empty_patch_ids: ["demo__calc-hang"],
       error_ids: ["demo__calc-1"],
@@ -477,17 +489,8 @@ describe("runEvaluation with the local executor", () => {
       file,
       `${JSON.stringify({ ...instances[0], instance_id: "demo__calc-flaky", test_patch: testPatch, FAIL_TO_PASS: ["test_coin (test_flaky.FlakyTest.test_coin)"], PASS_TO_PASS: [] })}\n`,
     );
-    const executor = new LocalExecutor({ reposDir });
     const out = path.join(root, "out-flaky");
-    const run = await evaluate({
-      dataset: file,
-      predictions: "gold",
-      runId: "f",
-      outDir: out,
-      executor,
-      repeat: 3,
-    });
-    await executor.close();
+    const run = await evaluate({ dataset: file, predictions: "gold", runId: "f", outDir: out, repeat: 3 });
     expect(run.flaky).toEqual([
       {
         instance_id: "demo__calc-flaky",
@@ -500,18 +503,15 @@ describe("runEvaluation with the local executor", () => {
   });
 
   it("writes the v5.0.2 shape: infra_failure, infra/ambiguous ids, failure reasons, run.json", async () => {
-    const executor = new LocalExecutor({ reposDir });
     const out = path.join(root, "out-v5");
     const run = await evaluate({
       dataset: datasetFile,
       predictions: "gold",
       runId: "v5",
       outDir: out,
-      executor,
       harness: "v5.0.2",
       instanceIds: ["demo__calc-1", "demo__broken-1"],
     });
-    await executor.close();
     expect(Object.keys(run.report)).toEqual([
       "total_instances",
       "submitted_instances",

@@ -1,12 +1,17 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { type EvaluationReport, type Prediction, parseConfig, type SweBenchInstance } from "@swerl/schema";
+import {
+  ConcurrencyLimiter,
+  type EvaluationReport,
+  type Prediction,
+  parseConfig,
+  type SweBenchInstance,
+} from "@swerl/schema";
 import type { z } from "zod";
 import { DockerClient } from "../executors/docker-api.js";
 import { DockerExecutor } from "../executors/docker-executor.js";
 import type { Executor } from "../executors/executor.js";
-import { ConcurrencyLimiter } from "../executors/limiter.js";
 import { LocalExecutor } from "../executors/local-executor.js";
 import { evaluationImage, ImageBuildConfig } from "../images/image-plan.js";
 import type { RepositoryTestSpec } from "../specs/test-spec.js";

@@ -70,4 +70,49 @@ describe("buildRunReport reproduces recorded official run reports", () => {
       incomplete_ids: ["e"],
     });
   });
+
+  it("in the v5.0.2 shape adds the infrastructure and ambiguous failures of the selected instances, in the official key order", () => {
+    const p = (id: string): [string, Prediction] => [
+      id,
+      { instance_id: id, model_name_or_path: "m", model_patch: "x" },
+    ];
+    const report = buildRunReport({
+      selectedIds: ["c", "b", "a"],
+      predictions: new Map([p("a"), p("b"), p("c")]),
+      resolved: new Map([
+        ["a", true],
+        ["c", false],
+      ]),
+      v5: {
+        infraFailureIds: ["b", "z"],
+        ambiguousFailureIds: ["c", "y"],
+        failureReasons: { c: "ambiguous", b: "infra", z: "not selected" },
+      },
+    });
+    // the whole report, key order included (JSON.stringify keeps it): ids not selected are left out
+    expect(JSON.stringify(report)).toBe(
+      JSON.stringify({
+        total_instances: 3,
+        submitted_instances: 3,
+        completed_instances: 2,
+        resolved_instances: 1,
+        unresolved_instances: 1,
+        infra_failure_instances: 1,
+        ambiguous_failure_instances: 1,
+        empty_patch_instances: 0,
+        error_instances: 0,
+        completed_ids: ["a", "c"],
+        incomplete_ids: [],
+        empty_patch_ids: [],
+        submitted_ids: ["a", "b", "c"],
+        resolved_ids: ["a"],
+        unresolved_ids: ["c"],
+        infra_failure_ids: ["b"],
+        ambiguous_failure_ids: ["c"],
+        failure_reasons: { b: "infra", c: "ambiguous" },
+        error_ids: [],
+        schema_version: 2,
+      }),
+    );
+  });
 });

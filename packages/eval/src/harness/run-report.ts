@@ -53,36 +53,20 @@ export function buildRunReport(input: RunReportInput): EvaluationReport {
     resolved_instances: resolved.length,
     unresolved_instances: unresolved.length,
   };
-  if (input.v5) {
-    const selected = new Set(input.selectedIds);
-    const infra = sorted(input.v5.infraFailureIds.filter((id) => selected.has(id)));
-    const ambiguous = sorted(input.v5.ambiguousFailureIds.filter((id) => selected.has(id)));
-    const reasons = Object.fromEntries(
+  // the v5.0.2 fields, filtered to the selected instances; the key order is the official report's
+  const selected = new Set(input.selectedIds);
+  const v5 = input.v5 && {
+    infra: sorted(input.v5.infraFailureIds.filter((id) => selected.has(id))),
+    ambiguous: sorted(input.v5.ambiguousFailureIds.filter((id) => selected.has(id))),
+    reasons: Object.fromEntries(
       Object.entries(input.v5.failureReasons)
         .filter(([id]) => selected.has(id))
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    );
-    return {
-      ...counts,
-      infra_failure_instances: infra.length,
-      ambiguous_failure_instances: ambiguous.length,
-      empty_patch_instances: empty.length,
-      error_instances: errors.length,
-      completed_ids: sorted(completed),
-      incomplete_ids: sorted(incomplete),
-      empty_patch_ids: sorted(empty),
-      submitted_ids: sorted([...input.predictions.keys()]),
-      resolved_ids: sorted(resolved),
-      unresolved_ids: sorted(unresolved),
-      infra_failure_ids: infra,
-      ambiguous_failure_ids: ambiguous,
-      failure_reasons: reasons,
-      error_ids: sorted(errors),
-      schema_version: 2,
-    };
-  }
+    ),
+  };
   return {
     ...counts,
+    ...(v5 && { infra_failure_instances: v5.infra.length, ambiguous_failure_instances: v5.ambiguous.length }),
     empty_patch_instances: empty.length,
     error_instances: errors.length,
     completed_ids: sorted(completed),
@@ -91,6 +75,11 @@ export function buildRunReport(input: RunReportInput): EvaluationReport {
     submitted_ids: sorted([...input.predictions.keys()]),
     resolved_ids: sorted(resolved),
     unresolved_ids: sorted(unresolved),
+    ...(v5 && {
+      infra_failure_ids: v5.infra,
+      ambiguous_failure_ids: v5.ambiguous,
+      failure_reasons: v5.reasons,
+    }),
     error_ids: sorted(errors),
     schema_version: 2,
   };

@@ -35,7 +35,7 @@ export const parsePytest: LogParser = (log, harness) => {
 };
 
 /** Parametrized ids whose option is an absolute path keep only the last path component. */
-export function normalizeOptionTestName(name: string): string {
+function normalizeOptionTestName(name: string): string {
   const match = /(.*?)\[(.*)\]/s.exec(name);
   if (!match) return name;
   const main = match[1] as string;

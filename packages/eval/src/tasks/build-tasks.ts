@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
+  ConcurrencyLimiter,
   formatZodIssues,
   MinedPullRequest,
   parseConfig,
@@ -17,7 +18,6 @@ import {
   RepositoryEnvironment,
   type Workspace,
 } from "../executors/executor.js";
-import { ConcurrencyLimiter } from "../executors/limiter.js";
 import { LocalExecutor } from "../executors/local-executor.js";
 import * as logMarkers from "../harness/log-markers.js";
 import { LOG_PARSERS } from "../parsers/registry.js";

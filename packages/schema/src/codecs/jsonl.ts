@@ -6,7 +6,7 @@ import { createGunzip } from "node:zlib";
 import type { z } from "zod";
 import { RecordError } from "../errors.js";
 import { fromFileLayout, toFileLayout } from "./layout.js";
-import { validateRecord } from "./validate.js";
+import { type RecordsToWrite, readOrReport, validateRecord } from "./validate.js";
 
 export interface ReadOptions {
   /**
@@ -52,23 +52,16 @@ export async function* readJsonl<S extends z.ZodType>(
     const text = next.value;
     line++;
     if (text.trim() === "") continue;
-    let value: unknown;
-    let record: z.output<S>;
-    try {
+    const read = readOrReport(() => {
+      let value: unknown;
       try {
         value = JSON.parse(text);
       } catch (err) {
         throw new RecordError({ file, line }, "", `invalid JSON: ${(err as Error).message}`, { cause: err });
       }
-      record = validateRecord(schema, fromFileLayout(schema, value), { file, line });
-    } catch (err) {
-      if (err instanceof RecordError && options.onInvalid) {
-        options.onInvalid(err);
-        continue;
-      }
-      throw err;
-    }
-    yield record;
+      return validateRecord(schema, fromFileLayout(schema, value), { file, line });
+    }, options.onInvalid);
+    if (read) yield read.record;
   }
 }
 
@@ -136,7 +129,7 @@ export class JsonlWriter<S extends z.ZodType> {
 export async function writeJsonl<S extends z.ZodType>(
   file: string,
   schema: S,
-  records: Iterable<z.input<S> | z.output<S>> | AsyncIterable<z.input<S> | z.output<S>>,
+  records: RecordsToWrite<S>,
 ): Promise<number> {
   const writer = await JsonlWriter.open(file, schema);
   try {

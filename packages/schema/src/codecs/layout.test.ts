@@ -10,6 +10,16 @@ import { SweBenchInstance } from "../records/swe-bench-instance.js";
 import { snakeCase } from "./layout.js";
 import { readAllRecords, writeRecords } from "./records-file.js";
 
+/** An RlInstance's fields in its files (JSONL keys, Parquet columns): snake_case, in schema order. */
+const RL_COLUMNS = [
+  "instance_id",
+  "problem_statement",
+  "code_context",
+  "oracle_new_content",
+  "oracle_patch",
+  "provenance",
+];
+
 const legacy = join(import.meta.dirname, "../../fixtures/legacy");
 const instances: z.input<typeof RlInstance>[] = [
   {
@@ -78,14 +88,7 @@ describe("file layout: snake_case names, native nested Parquet types", () => {
       `DESCRIBE SELECT * FROM '${file}'`,
     );
     const types = Object.fromEntries(columns.map((c) => [c.column_name, c.column_type]));
-    expect(Object.keys(types)).toEqual([
-      "instance_id",
-      "problem_statement",
-      "code_context",
-      "oracle_new_content",
-      "oracle_patch",
-      "provenance",
-    ]);
+    expect(Object.keys(types)).toEqual(RL_COLUMNS);
     expect(types.code_context).toBe("MAP(VARCHAR, VARCHAR)");
     expect(types.oracle_new_content).toBe("MAP(VARCHAR, VARCHAR)");
     expect(types.provenance).toMatch(/^STRUCT\(.*pull_number BIGINT.*issue_numbers BIGINT\[\]/);
@@ -111,14 +114,7 @@ describe("file layout: snake_case names, native nested Parquet types", () => {
     const file = join(dir, "rl.jsonl");
     await writeRecords(file, RlInstance, instances);
     const first = JSON.parse((await readFile(file, "utf8")).split("\n")[0] as string);
-    expect(Object.keys(first)).toEqual([
-      "instance_id",
-      "problem_statement",
-      "code_context",
-      "oracle_new_content",
-      "oracle_patch",
-      "provenance",
-    ]);
+    expect(Object.keys(first)).toEqual(RL_COLUMNS);
     expect(Object.keys(first.provenance)).toContain("pull_number");
     expect(first.code_context).toEqual(instances[0]?.codeContext);
     expect(await readAllRecords(file, RlInstance)).toEqual(expected);

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { RecordError } from "../errors.js";
 import type { ReadOptions } from "./jsonl.js";
 import { columnsOf, fromFileLayout, toFileLayout } from "./layout.js";
-import { validateRecord } from "./validate.js";
+import { type RecordsToWrite, readOrReport, validateRecord } from "./validate.js";
 
 /**
  * Parquet key-value metadata of the previous layout (JSON text columns named here, camelCase names).
@@ -46,7 +46,7 @@ function quoteIdent(name: string): string {
 export async function writeParquet<S extends z.ZodType>(
   file: string,
   schema: S,
-  records: Iterable<z.input<S> | z.output<S>> | AsyncIterable<z.input<S> | z.output<S>>,
+  records: RecordsToWrite<S>,
 ): Promise<number> {
   const columns = columnsOf(schema);
   if (!columns) throw new RecordError({ file }, "", "only object records can be written to Parquet");
@@ -125,8 +125,7 @@ export async function* readParquet<S extends z.ZodType>(
       for (const raw of chunk) {
         const location = { file, row };
         row++;
-        let record: z.output<S>;
-        try {
+        const read = readOrReport(() => {
           const value: Record<string, unknown> = metadata ? {} : raw;
           for (const [key, cell] of metadata ? Object.entries(raw) : []) {
             if (cell === null) {
@@ -143,15 +142,9 @@ export async function* readParquet<S extends z.ZodType>(
               }
             } else value[key] = cell;
           }
-          record = validateRecord(schema, fromFileLayout(schema, value), location);
-        } catch (err) {
-          if (err instanceof RecordError && options.onInvalid) {
-            options.onInvalid(err);
-            continue;
-          }
-          throw err;
-        }
-        yield record;
+          return validateRecord(schema, fromFileLayout(schema, value), location);
+        }, options.onInvalid);
+        if (read) yield read.record;
       }
     }
   } finally {

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import type { z } from "zod";
 import { RecordError } from "../errors.js";
-import { JsonlWriter, type ReadOptions, readJsonl } from "./jsonl.js";
+import { type ReadOptions, readJsonl, writeJsonl } from "./jsonl.js";
 import { fromFileLayout } from "./layout.js";
 import { readParquet, writeParquet } from "./parquet.js";
-import { validateRecord } from "./validate.js";
+import { type RecordsToWrite, readOrReport, validateRecord } from "./validate.js";
 
 /** The on-disk formats swerl reads records from, told apart by the file name. */
 export type RecordsFormat = "jsonl" | "json" | "parquet";
@@ -49,12 +49,11 @@ async function* readJsonDocument<S extends z.ZodType>(
       : null;
   if (!items) throw new RecordError({ file }, "", "expected a JSON array of records or an object of records");
   for (const [row, item] of items.entries()) {
-    try {
-      yield validateRecord(schema, fromFileLayout(schema, item), { file, row });
-    } catch (err) {
-      if (err instanceof RecordError && options.onInvalid) options.onInvalid(err);
-      else throw err;
-    }
+    const read = readOrReport(
+      () => validateRecord(schema, fromFileLayout(schema, item), { file, row }),
+      options.onInvalid,
+    );
+    if (read) yield read.record;
   }
 }
 
@@ -89,7 +88,7 @@ export async function readAllRecords<S extends z.ZodType>(
 export async function writeRecords<S extends z.ZodType>(
   file: string,
   schema: S,
-  records: Iterable<z.input<S> | z.output<S>> | AsyncIterable<z.input<S> | z.output<S>>,
+  records: RecordsToWrite<S>,
 ): Promise<number> {
   const format = formatOf(file);
   if (format === "parquet") return writeParquet(file, schema, records);
@@ -100,13 +99,5 @@ export async function writeRecords<S extends z.ZodType>(
       "swerl writes records as .jsonl or .parquet, not as a .json document",
     );
   }
-  const writer = await JsonlWriter.open(file, schema);
-  try {
-    for await (const record of records) await writer.write(record);
-  } catch (err) {
-    await writer.abort();
-    throw err;
-  }
-  await writer.close();
-  return writer.count;
+  return writeJsonl(file, schema, records);
 }

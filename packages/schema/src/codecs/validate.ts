@@ -26,3 +26,25 @@ export function validateRecord<S extends z.ZodType>(
   const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more issues)` : "";
   throw new RecordError(location, formatFieldPath(issue.path), issue.message + more, { cause: result.error });
 }
+
+/** Records to write: any iterable of them, sync or async, decoded or not yet parsed by the schema. */
+export type RecordsToWrite<S extends z.ZodType> =
+  | Iterable<z.input<S> | z.output<S>>
+  | AsyncIterable<z.input<S> | z.output<S>>;
+
+/**
+ * Reads one record with `read`. A bad record (a {@link RecordError}) goes to `onInvalid` when there is
+ * one, and `undefined` is returned so that the read goes on; without `onInvalid` it is thrown.
+ */
+export function readOrReport<T>(
+  read: () => T,
+  onInvalid: ((error: RecordError) => void) | undefined,
+): { record: T } | undefined {
+  try {
+    return { record: read() };
+  } catch (err) {
+    if (!(err instanceof RecordError && onInvalid)) throw err;
+    onInvalid(err);
+    return undefined;
+  }
+}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseGrpoConfig } from "../config.js";
+import { GrpoConfigField } from "../config.js";
 
 /** Where the run goes: the Ray cluster's shape and how its GPUs are used. */
 export const EngineCluster = {
@@ -51,18 +51,9 @@ export const EngineLaunchConfig = z.strictObject({
     .describe(
       "engine and pinned version: verl, verl@0.7.0, openrlhf, openrlhf@0.11, openrlhf@0.10.1 (newest when no version)",
     ),
-  grpo: z
-    .unknown()
-    .default({ preset: "paper" })
-    .transform((value, ctx) => {
-      try {
-        return parseGrpoConfig(value, "grpo");
-      } catch (err) {
-        ctx.addIssue({ code: "custom", message: (err as Error).message });
-        return z.NEVER;
-      }
-    })
-    .describe('GRPO options: a GrpoConfig or {"preset": "paper" | "dr-grpo" | "dapo", ...overrides}'),
+  grpo: GrpoConfigField.describe(
+    'GRPO options: a GrpoConfig or {"preset": "paper" | "dr-grpo" | "dapo", ...overrides}',
+  ),
   steps: z
     .number()
     .int()

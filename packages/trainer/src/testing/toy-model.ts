@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { tokenizerJson } from "@swerl/rollout";
 import { LlamaConfig, type LlamaConfig as LlamaConfigType } from "@swerl/schema";
 import type { LlamaWeights } from "../jit-llama.js";
 import { writeWeights } from "../model-dir.js";
@@ -97,41 +98,12 @@ export async function writeToyModel(options: ToyModelOptions): Promise<LlamaConf
     eos_token_id: eos,
   });
   await mkdir(options.outDir, { recursive: true });
-  const tokenizer = {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: SPECIAL_TOKENS.map((content, i) => ({
-      id: specialIds[i],
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
-    normalizer: null,
-    pre_tokenizer: {
-      type: "ByteLevel",
-      add_prefix_space: false,
-      trim_offsets: true,
-      use_regex: options.useRegex ?? true,
-    },
-    post_processor: null,
-    decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab: Object.fromEntries(vocab.map((token, id) => [token, id])),
-      merges,
-    },
+  // The learnt vocabulary, then the special tokens (ids vocab.length + i), as rollout writes tokenizer.json
+  const bpe = {
+    vocab: new Map([...vocab, ...SPECIAL_TOKENS].map((token, id) => [token, id])),
+    merges: merges.map((merge) => merge.split(" ") as [string, string]),
   };
+  const tokenizer = tokenizerJson(bpe, SPECIAL_TOKENS, { useRegex: options.useRegex ?? true });
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
   await writeFile(join(options.outDir, "tokenizer.json"), json(tokenizer));
   await writeFile(

@@ -12,6 +12,20 @@ export interface ToyWorld {
   config: LlamaConfig;
 }
 
+/** The one-layer, 1024-token model the SFT and GRPO phase tests train: fast on a CPU, big enough to learn. */
+export const PHASE_TEST_MODEL = {
+  vocabSize: 1024,
+  useRegex: false,
+  config: {
+    hidden_size: 32,
+    intermediate_size: 64,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    num_key_value_heads: 1,
+    max_position_embeddings: 1024,
+  },
+} as const;
+
 /**
  * A model dir (tokenizer learned on the training prompts and oracle responses) plus train and held-out
  * RL instance files under `dir`: what the trainer's tests and demo run train on.

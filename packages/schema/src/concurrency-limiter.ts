@@ -1,12 +1,15 @@
-/** At most `limit` tasks at once; the rest wait in arrival order. */
+/**
+ * At most `limit` tasks at once; the rest wait in arrival order. `what` names the limit in the error for a
+ * limit that is not a positive integer (an option such as "clone concurrency").
+ */
 export class ConcurrencyLimiter {
   readonly limit: number;
   #active = 0;
   readonly #waiting: Array<() => void> = [];
 
-  constructor(limit: number) {
+  constructor(limit: number, what = "concurrency limit") {
     if (!Number.isInteger(limit) || limit < 1) {
-      throw new RangeError(`concurrency limit must be a positive integer, got ${limit}`);
+      throw new RangeError(`${what} must be a positive integer, got ${limit}`);
     }
     this.limit = limit;
   }
