@@ -7,9 +7,10 @@ import { headDimOf } from "./rope.js";
  * A backward rule a test may break on purpose (`breakRule`) to show that the gradient tests catch it:
  * RMSNorm without its mean term, SiLU without its sigmoid-derivative term, softmax without the
  * subtracted row sum, RoPE's inverse rotation with the wrong sign, embedding rows overwritten instead of
- * summed when a token repeats.
+ * summed when a token repeats, head-row gradients overwritten instead of summed when a shared prompt's
+ * last position is scored for several responses.
  */
-export type BackwardRule = "rmsnorm" | "silu" | "softmax" | "rope" | "embedding";
+export type BackwardRule = "rmsnorm" | "silu" | "softmax" | "rope" | "embedding" | "head-rows";
 
 export interface TrainingGraphOptions {
   /** Test only: emit this backward rule wrongly (see {@link BackwardRule}). */
@@ -21,10 +22,11 @@ export interface TrainingGraphOptions {
  * (Hugging Face names and [out, in] layout, so an optimizer step changes inputs, never the session):
  *
  * - `score`: inputs the weights, `input_ids` int64 [B, T] (right-padded rows), `rope_cos`/`rope_sin`
- *   [T, hd] (rollout's `ropeTables`), `attention_bias` [T, T] (0 where a query may see a key, -1e9
- *   elsewhere), `head_rows` int64 [M] (flat indices b*T + t of the positions whose next token is
- *   scored) and `targets` int64 [M]; outputs `logprobs` [M] and `entropy` [M]. The output head runs on
- *   the M rows only.
+ *   [B or 1, 1, T, hd] (rollout's `ropeTables` at each column's position), `attention_bias`
+ *   [B or 1, 1, 1, T, T] (0 where a query may see a key, -1e9 elsewhere: causal, or blocks of responses
+ *   sharing a prompt), `head_rows` int64 [M] (flat indices b*T + t of the positions whose next token is
+ *   scored; one may repeat) and `targets` int64 [M]; outputs `logprobs` [M] and `entropy` [M]. The output
+ *   head runs on the M rows only.
  * - `forward`: the same, plus every activation the backward pass needs as `saved.*` outputs.
  * - `backward`: inputs the weights, `input_ids`, `rope_cos`, `rope_sin`, `head_rows`, `targets`, the
  *   `saved.*` tensors and `grad_logprobs` [M] (d loss / d logprob); outputs `grad.<weight name>` for every
@@ -52,12 +54,12 @@ export function buildLlamaTrainingGraphs(
   const weightInputs = weightShapes.map(([name, dims]) => valueInfo(name, F, dims));
   const dataInputs = [
     valueInfo("input_ids", I64, ["batch", "length"]),
-    valueInfo("rope_cos", F, ["length", headDimOf(config)]),
-    valueInfo("rope_sin", F, ["length", headDimOf(config)]),
+    valueInfo("rope_cos", F, ["rope_batch", 1, "length", headDimOf(config)]),
+    valueInfo("rope_sin", F, ["rope_batch", 1, "length", headDimOf(config)]),
     valueInfo("head_rows", I64, ["rows"]),
     valueInfo("targets", I64, ["rows"]),
   ];
-  const biasInput = valueInfo("attention_bias", F, ["length", "length"]);
+  const biasInput = valueInfo("attention_bias", F, ["bias_batch", 1, 1, "length", "length"]);
   const outputs = [valueInfo("logprobs", F, ["rows"]), valueInfo("entropy", F, ["rows"])];
 
   const score = new GraphBuilder();
@@ -243,7 +245,12 @@ function emitBackward(g: GraphBuilder, config: LlamaConfig, breakRule: BackwardR
   const dHead = o.weightGrad(dLogits, s("head.rows"), tied ? undefined : "grad.lm_head.weight");
   const dRows = o.matmul(dLogits, head);
   const zeros = o.op("ConstantOfShape", [o.op("Shape", [s("model.norm.weight.n")])]);
-  const dNormed = o.op("ScatterND", [zeros, o.op("Unsqueeze", ["head_rows", g.int64([1])]), dRows]);
+  // A shared prompt's last position is a head row once per group member: its gradients add up.
+  const dNormed = g.op(
+    "ScatterND",
+    [zeros, o.op("Unsqueeze", ["head_rows", g.int64([1])]), dRows],
+    breakRule === "head-rows" ? {} : { reduction: { string: "add" } },
+  );
   let dh = rmsBack(dNormed, "model.norm.weight").dx;
 
   for (let layer = config.num_hidden_layers - 1; layer >= 0; layer--) {

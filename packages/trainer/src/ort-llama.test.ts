@@ -47,8 +47,12 @@ const rand = (n: number) => {
   seed = (seed * 1103515245 + 12345) % 2147483648;
   return seed % n;
 };
+interface Sequence {
+  tokenIds: number[];
+  promptLength: number;
+}
 /** Sequences of different lengths in one batch; tokens repeat (the embedding gradient must sum them). */
-function sequences(vocab: number, lengths: Array<[number, number]>) {
+function sequences(vocab: number, lengths: Array<[number, number]>): Sequence[] {
   return lengths.map(([prompt, response]) => ({
     tokenIds: Array.from({ length: prompt + response }, (_, i) => (i % 5 === 4 ? 1 : rand(vocab))),
     promptLength: prompt,
@@ -75,9 +79,11 @@ async function ortGradients(
   weights: LlamaWeights,
   seqs: ReturnType<typeof sequences>,
   breakRule?: BackwardRule,
+  sharePrompts = true,
 ) {
   const engine = await OrtLlama.create(config, weights, {
     maxBatchTokens: 64,
+    sharePrompts,
     ...(breakRule ? { breakRule } : {}),
   });
   try {
@@ -174,6 +180,52 @@ for (const [label, config] of [
   });
 }
 
+/** Two GRPO-like groups (each member the same prompt, responses of different lengths, one of a single token) and a lone sequence. */
+function groupedSequences(vocab: number) {
+  const [a, b, lone] = sequences(vocab, [
+    [7, 6],
+    [5, 4],
+    [9, 3],
+  ]) as [Sequence, Sequence, Sequence];
+  const member = (s: Sequence, response: number): Sequence => ({
+    tokenIds: [
+      ...s.tokenIds.slice(0, s.promptLength),
+      ...Array.from({ length: response }, () => rand(vocab)),
+    ],
+    promptLength: s.promptLength,
+  });
+  return [a, member(b, 2), member(a, 1), lone, b, member(a, 4), member(b, 5)];
+}
+
+describe("OrtLlama with prompts shared across a group", () => {
+  for (const [label, config] of [
+    ["random small model", small],
+    ["Llama-3.2-1B scaled down", llama32],
+  ] as const) {
+    it(`${label}: packed rows give jax-js's logprobs and gradients (relative error < ${JAX_TOLERANCE}), and the unpacked engine's`, async () => {
+      const weights = initWeights(config, 5, 0.3);
+      const seqs = groupedSequences(config.vocab_size);
+      const packed = await ortGradients(config, weights, seqs, undefined, true);
+      const unpacked = await ortGradients(config, weights, seqs, undefined, false);
+      const jax = await jaxGradients(config, weights, seqs);
+      for (const [i, lp] of packed.pass.logprobs.entries()) {
+        expect(lp.length).toBe((seqs[i]?.tokenIds.length as number) - (seqs[i]?.promptLength as number));
+        for (const [t, v] of lp.entries()) {
+          expect(Math.abs(v - (jax.pass.logprobs[i]?.[t] as number))).toBeLessThan(1e-4);
+          expect(Math.abs(v - (unpacked.pass.logprobs[i]?.[t] as number))).toBeLessThan(1e-5);
+        }
+      }
+      for (const [name, g] of jax.grads) {
+        const ours = packed.grads.get(name) as Float32Array;
+        expect([name, relativeError(ours, g)]).toSatisfy(([, e]) => (e as number) < JAX_TOLERANCE);
+        expect([name, relativeError(ours, unpacked.grads.get(name) as Float32Array)]).toSatisfy(
+          ([, e]) => (e as number) < JAX_TOLERANCE,
+        );
+      }
+    });
+  }
+});
+
 describe("OrtLlama gradients on the default model", () => {
   it(`equal jax-js's (relative error < ${JAX_TOLERANCE})`, async () => {
     const weights = initWeights(DEFAULT_MODEL_CONFIG, 1);
@@ -191,13 +243,10 @@ describe("OrtLlama gradients on the default model", () => {
 });
 
 describe("a broken backward rule fails the comparison", () => {
-  for (const rule of ["rmsnorm", "silu", "softmax", "rope", "embedding"] as const) {
+  for (const rule of ["rmsnorm", "silu", "softmax", "rope", "embedding", "head-rows"] as const) {
     it(`breakRule ${rule}: some tensor's error exceeds the tolerance 100-fold`, async () => {
       const weights = initWeights(small, 5, 0.3);
-      const seqs = sequences(small.vocab_size, [
-        [6, 5],
-        [9, 7],
-      ]);
+      const seqs = groupedSequences(small.vocab_size);
       const broken = await ortGradients(small, weights, seqs, rule);
       const jax = await jaxGradients(small, weights, seqs);
       const worst = Math.max(

@@ -4,6 +4,7 @@ import ort from "onnxruntime-node";
 import { z } from "zod";
 import { ModelWeightsError } from "./errors.js";
 import type { LlamaWeights } from "./jit-llama.js";
+import { attentionBias, isShared, type PackedRow, packRows } from "./packed-rows.js";
 import type { GradientPass, ResponseScores, ResponseSequence, TrainingEngine } from "./training-engine.js";
 
 /** Session options of the ONNX Runtime training engine. */
@@ -19,6 +20,10 @@ export const OrtEngineConfig = z.strictObject({
     .positive()
     .default(8192)
     .describe("padded positions (sequences x length) per micro-batch"),
+  sharePrompts: z
+    .boolean()
+    .default(true)
+    .describe("sequences with the same prompt (a GRPO group) share one copy of it in a packed row"),
   lengthBucket: z
     .number()
     .int()
@@ -29,18 +34,18 @@ export const OrtEngineConfig = z.strictObject({
 export type OrtEngineConfigInput = z.input<typeof OrtEngineConfig>;
 
 interface MicroBatch {
-  indices: number[];
+  /** Per sequence of the micro-batch, its index, its first row in the M head rows and its response length. */
+  spans: Array<{ index: number; start: number; length: number }>;
   feeds: Record<string, ort.Tensor>;
-  /** Per sequence of the micro-batch, its first row in the M head rows and its response length. */
-  spans: Array<{ start: number; length: number }>;
 }
 
 /**
  * The local training engine on ONNX Runtime: rollout's hand-derived training graphs
  * (`buildLlamaTrainingGraphs`) in three sessions (score, forward with saved activations, backward), the
  * weights fed as inputs (the Float32Arrays Adam updates in place, wrapped without copying), the output
- * head run only at response positions. Sequences are sorted by length and cut into micro-batches of at
- * most `maxBatchTokens` padded positions.
+ * head run only at response positions. Sequences that share a prompt share it in one packed row
+ * (`sharePrompts`, see packed-rows.ts); rows are sorted by length and cut into micro-batches of at most
+ * `maxBatchTokens` padded positions.
  */
 export class OrtLlama implements TrainingEngine {
   readonly config: LlamaConfig;
@@ -51,7 +56,9 @@ export class OrtLlama implements TrainingEngine {
   readonly #backward: ort.InferenceSession;
   readonly #savedNames: string[];
   readonly #weightShapes: Array<[string, number[]]>;
+  /** Causal tables of plain micro-batches, by padded length: broadcast over the batch. */
   readonly #tables = new Map<number, { cos: ort.Tensor; sin: ort.Tensor; bias: ort.Tensor }>();
+  #fullRope: { cos: Float32Array; sin: Float32Array } | undefined;
 
   private constructor(
     config: LlamaConfig,
@@ -108,21 +115,49 @@ export class OrtLlama implements TrainingEngine {
     return feeds;
   }
 
-  #tablesFor(length: number) {
+  get #headDim(): number {
+    return this.config.head_dim ?? this.config.hidden_size / this.config.num_attention_heads;
+  }
+
+  /** RoPE tables [1, 1, T, hd] and the causal bias [1, 1, 1, T, T] of a micro-batch of lone sequences. */
+  #plainTables(length: number) {
     let tables = this.#tables.get(length);
     if (!tables) {
-      const headDim = this.config.head_dim ?? this.config.hidden_size / this.config.num_attention_heads;
       const { cos, sin } = ropeTables(this.config, length);
       const bias = new Float32Array(length * length);
       for (let q = 0; q < length; q++) for (let k = q + 1; k < length; k++) bias[q * length + k] = -1e9;
       tables = {
-        cos: new ort.Tensor("float32", cos, [length, headDim]),
-        sin: new ort.Tensor("float32", sin, [length, headDim]),
-        bias: new ort.Tensor("float32", bias, [length, length]),
+        cos: new ort.Tensor("float32", cos, [1, 1, length, this.#headDim]),
+        sin: new ort.Tensor("float32", sin, [1, 1, length, this.#headDim]),
+        bias: new ort.Tensor("float32", bias, [1, 1, 1, length, length]),
       };
       this.#tables.set(length, tables);
     }
     return tables;
+  }
+
+  /** Per-row RoPE tables [B, 1, T, hd] (each column at its own position) and block biases [B, 1, 1, T, T]. */
+  #packedTables(rows: PackedRow[], length: number) {
+    const hd = this.#headDim;
+    this.#fullRope ??= ropeTables(this.config, this.config.max_position_embeddings);
+    const full = this.#fullRope;
+    const cos = new Float32Array(rows.length * length * hd);
+    const sin = new Float32Array(rows.length * length * hd);
+    const bias = new Float32Array(rows.length * length * length);
+    rows.forEach((row, b) => {
+      for (let t = 0; t < length; t++) {
+        // padding columns take position 0: no real column sees them
+        const position = row.positions[t] ?? 0;
+        cos.set(full.cos.subarray(position * hd, (position + 1) * hd), (b * length + t) * hd);
+        sin.set(full.sin.subarray(position * hd, (position + 1) * hd), (b * length + t) * hd);
+      }
+      attentionBias(row, length, bias, b * length * length);
+    });
+    return {
+      cos: new ort.Tensor("float32", cos, [rows.length, 1, length, hd]),
+      sin: new ort.Tensor("float32", sin, [rows.length, 1, length, hd]),
+      bias: new ort.Tensor("float32", bias, [rows.length, 1, 1, length, length]),
+    };
   }
 
   #batches(sequences: readonly ResponseSequence[]): MicroBatch[] {
@@ -136,44 +171,45 @@ export class OrtLlama implements TrainingEngine {
           `${s.tokenIds.length} tokens exceed max_position_embeddings ${limit}`,
         );
     });
-    const order = sequences
-      .map((_, i) => i)
-      .sort((a, b) => {
-        const d = (sequences[b]?.tokenIds.length as number) - (sequences[a]?.tokenIds.length as number);
-        return d !== 0 ? d : a - b;
-      });
+    const rows = packRows(sequences, this.#options.sharePrompts);
     const bucket = this.#options.lengthBucket;
-    const padded = (i: number) =>
-      Math.ceil(((sequences[i]?.tokenIds.length as number) - 1) / bucket) * bucket;
-    const groups: number[][] = [];
-    for (const i of order) {
+    const padded = (row: PackedRow) => Math.ceil(row.tokenIds.length / bucket) * bucket;
+    // Longest first, so a micro-batch's length is its first row's; ties keep the sequences' order.
+    const order = rows
+      .map((row, r) => ({ row, r }))
+      .sort((a, b) => b.row.tokenIds.length - a.row.tokenIds.length || a.r - b.r)
+      .map(({ row }) => row);
+    const groups: PackedRow[][] = [];
+    for (const row of order) {
       const current = groups[groups.length - 1];
-      // Sorted longest first: the group's length is its first sequence's.
-      if (current && (current.length + 1) * padded(current[0] as number) <= this.#options.maxBatchTokens)
-        current.push(i);
-      else groups.push([i]);
+      if (current && (current.length + 1) * padded(current[0] as PackedRow) <= this.#options.maxBatchTokens)
+        current.push(row);
+      else groups.push([row]);
     }
-    return groups.map((indices) => {
-      const length = padded(indices[0] as number);
-      const ids = new BigInt64Array(indices.length * length);
+    return groups.map((batchRows) => {
+      const length = padded(batchRows[0] as PackedRow);
+      const ids = new BigInt64Array(batchRows.length * length);
       const headRows: bigint[] = [];
       const targets: bigint[] = [];
       const spans: MicroBatch["spans"] = [];
-      indices.forEach((i, b) => {
-        const s = sequences[i] as ResponseSequence;
-        for (let t = 0; t < s.tokenIds.length - 1; t++) ids[b * length + t] = BigInt(s.tokenIds[t] as number);
-        spans.push({ start: headRows.length, length: s.tokenIds.length - s.promptLength });
-        for (let t = s.promptLength - 1; t < s.tokenIds.length - 1; t++) {
-          headRows.push(BigInt(b * length + t));
-          targets.push(BigInt(s.tokenIds[t + 1] as number));
-        }
+      batchRows.forEach((row, b) => {
+        row.tokenIds.forEach((id, t) => {
+          ids[b * length + t] = BigInt(id);
+        });
+        row.members.forEach((index, m) => {
+          const head = row.heads[m] as PackedRow["heads"][number];
+          spans.push({ index, start: headRows.length, length: head.columns.length });
+          for (const column of head.columns) headRows.push(BigInt(b * length + column));
+          for (const target of head.targets) targets.push(BigInt(target));
+        });
       });
-      const tables = this.#tablesFor(length);
+      const tables = batchRows.some(isShared)
+        ? this.#packedTables(batchRows, length)
+        : this.#plainTables(length);
       return {
-        indices,
         spans,
         feeds: {
-          input_ids: new ort.Tensor("int64", ids, [indices.length, length]),
+          input_ids: new ort.Tensor("int64", ids, [batchRows.length, length]),
           rope_cos: tables.cos,
           rope_sin: tables.sin,
           attention_bias: tables.bias,
@@ -187,11 +223,10 @@ export class OrtLlama implements TrainingEngine {
   #collect(batch: MicroBatch, out: Record<string, ort.Tensor>, scores: ResponseScores): void {
     const logprobs = out.logprobs?.data as Float32Array;
     const entropy = out.entropy?.data as Float32Array;
-    batch.indices.forEach((i, b) => {
-      const { start, length } = batch.spans[b] as { start: number; length: number };
-      scores.logprobs[i] = Array.from(logprobs.subarray(start, start + length));
-      scores.entropy[i] = Array.from(entropy.subarray(start, start + length));
-    });
+    for (const { index, start, length } of batch.spans) {
+      scores.logprobs[index] = Array.from(logprobs.subarray(start, start + length));
+      scores.entropy[index] = Array.from(entropy.subarray(start, start + length));
+    }
   }
 
   async score(sequences: readonly ResponseSequence[]): Promise<ResponseScores> {
@@ -220,16 +255,15 @@ export class OrtLlama implements TrainingEngine {
         for (const [k, batch] of batches.entries()) {
           const rows = batch.feeds.head_rows?.dims[0] as number;
           const grad = new Float32Array(rows);
-          batch.indices.forEach((i, b) => {
-            const { start, length } = batch.spans[b] as { start: number; length: number };
-            const g = gradLogprobs[i];
+          for (const { index, start, length } of batch.spans) {
+            const g = gradLogprobs[index];
             if (!g || g.length !== length)
               throw new ModelWeightsError(
-                `gradLogprobs[${i}]`,
+                `gradLogprobs[${index}]`,
                 `${g?.length ?? 0} values for ${length} response tokens`,
               );
             grad.set(g, start);
-          });
+          }
           const { attention_bias: _, ...feeds } = batch.feeds;
           const out = await this.#backward.run({
             ...current,

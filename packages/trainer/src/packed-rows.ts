@@ -1,0 +1,105 @@
+import type { ResponseSequence } from "./training-engine.js";
+
+/**
+ * One row of a training micro-batch. A sequence alone is its tokens but the last (the last is only a
+ * target). A group of sequences with the same prompt (GRPO's G samples of one prompt) shares it: the
+ * prompt's columns once, then each member's response but its last token, each response a block that sees
+ * the prompt and its own earlier columns only, at the positions it would have alone. Every member's
+ * first response token is scored from the prompt's last column, so that column is a head row once per
+ * member.
+ */
+export interface PackedRow {
+  /** Indices of the sequences in this row, in the order their head rows come. */
+  members: number[];
+  /** Token id of each column. */
+  tokenIds: number[];
+  /** RoPE position of each column (its position in its own sequence). */
+  positions: number[];
+  /** Per column, 0 for the prompt (or a lone sequence), k for the k-th member's response block. */
+  blocks: number[];
+  /** Per member, the columns whose next token it scores and those tokens. */
+  heads: Array<{ columns: number[]; targets: number[] }>;
+}
+
+/** Whether a row shares a prompt (its attention is not plain causal). */
+export const isShared = (row: PackedRow): boolean => row.members.length > 1;
+
+function lone(index: number, s: ResponseSequence): PackedRow {
+  const columns: number[] = [];
+  const targets: number[] = [];
+  for (let t = s.promptLength - 1; t < s.tokenIds.length - 1; t++) {
+    columns.push(t);
+    targets.push(s.tokenIds[t + 1] as number);
+  }
+  const length = s.tokenIds.length - 1;
+  return {
+    members: [index],
+    tokenIds: s.tokenIds.slice(0, length),
+    positions: Array.from({ length }, (_, t) => t),
+    blocks: new Array<number>(length).fill(0),
+    heads: [{ columns, targets }],
+  };
+}
+
+function shared(indices: number[], sequences: readonly ResponseSequence[]): PackedRow {
+  const first = sequences[indices[0] as number] as ResponseSequence;
+  const p = first.promptLength;
+  const row: PackedRow = {
+    members: indices,
+    tokenIds: first.tokenIds.slice(0, p),
+    positions: Array.from({ length: p }, (_, t) => t),
+    blocks: new Array<number>(p).fill(0),
+    heads: [],
+  };
+  indices.forEach((index, k) => {
+    const s = sequences[index] as ResponseSequence;
+    const columns = [p - 1];
+    const targets = [s.tokenIds[p] as number];
+    for (let t = p; t < s.tokenIds.length - 1; t++) {
+      columns.push(row.tokenIds.length);
+      row.tokenIds.push(s.tokenIds[t] as number);
+      row.positions.push(t);
+      row.blocks.push(k + 1);
+      targets.push(s.tokenIds[t + 1] as number);
+    }
+    row.heads.push({ columns, targets });
+  });
+  return row;
+}
+
+/**
+ * The rows of a set of sequences: with `sharePrompts`, sequences whose prompt tokens are identical go in
+ * one row (in order of first appearance); otherwise, and for a prompt seen once, one row per sequence.
+ */
+export function packRows(sequences: readonly ResponseSequence[], sharePrompts: boolean): PackedRow[] {
+  if (!sharePrompts) return sequences.map((s, i) => lone(i, s));
+  const groups = new Map<string, number[]>();
+  sequences.forEach((s, i) => {
+    const key = s.tokenIds.slice(0, s.promptLength).join(",");
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
+  });
+  return [...groups.values()].map((indices) =>
+    indices.length === 1
+      ? lone(indices[0] as number, sequences[indices[0] as number] as ResponseSequence)
+      : shared(indices, sequences),
+  );
+}
+
+/**
+ * Additive attention bias of a row padded to `length` columns, [length, length] row-major: 0 where query
+ * column q may see key column k (k <= q, and k in the prompt or in q's own block), -1e9 elsewhere. Padding
+ * columns (past the row) see what comes before them, which no real column sees.
+ */
+export function attentionBias(row: PackedRow, length: number, out: Float32Array, offset: number): void {
+  const used = row.tokenIds.length;
+  for (let q = 0; q < length; q++) {
+    const base = offset + q * length;
+    const block = row.blocks[q];
+    for (let k = 0; k < length; k++) {
+      const visible = k <= q && (q >= used || row.blocks[k] === 0 || row.blocks[k] === block);
+      out[base + k] = visible ? 0 : -1e9;
+    }
+  }
+}
