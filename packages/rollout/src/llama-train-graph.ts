@@ -176,8 +176,7 @@ function emitForward(g: GraphBuilder, config: LlamaConfig, saved: string[] | nul
   for (let layer = 0; layer < config.num_hidden_layers; layer++) {
     const p = `model.layers.${layer}`;
     const x = rms(h, `${p}.input_layernorm.weight`);
-    // q scaled by 1/sqrt(hd) before the scores: one [T, hd] multiply instead of a [T, T] one.
-    const q = o.mul(rope(toHeads(o, o.linear(x, `${p}.self_attn.q_proj.weight`), heads, headDim)), scale);
+    const q = rope(toHeads(o, o.linear(x, `${p}.self_attn.q_proj.weight`), heads, headDim));
     const qg = keep(`${p}.qg`, (out) =>
       o.op("Reshape", [q, g.int64([0, kvHeads, groups, -1, headDim])], {}, out),
     );
@@ -185,7 +184,7 @@ function emitForward(g: GraphBuilder, config: LlamaConfig, saved: string[] | nul
     const k5 = keep(`${p}.k5`, (out) => o.op("Unsqueeze", [k, g.int64([2])], {}, out));
     const v = toHeads(o, o.linear(x, `${p}.self_attn.v_proj.weight`), kvHeads, headDim);
     const v5 = keep(`${p}.v5`, (out) => o.op("Unsqueeze", [v, g.int64([2])], {}, out));
-    const scores = o.add(o.matmul(qg, o.transpose(k5, [0, 1, 2, 4, 3])), "attention_bias");
+    const scores = o.add(o.mul(o.matmul(qg, o.transpose(k5, [0, 1, 2, 4, 3])), scale), "attention_bias");
     const probs = keep(`${p}.probs`, (out) => o.op("Softmax", [scores], { axis: -1 }, out));
     const attended = o.reshape(o.matmul(probs, v5), g.int64([0, heads, -1, headDim]));
     const merged = keep(`${p}.attended`, (out) =>
@@ -274,22 +273,21 @@ function emitBackward(g: GraphBuilder, config: LlamaConfig, breakRule: BackwardR
     // Attention: h2 = h + o_proj(merge(softmax(q k^T / sqrt(hd) + bias) v)).
     o.weightGrad(dh2, s(`${p}.attended`), `grad.${p}.self_attn.o_proj.weight`);
     const dMerged = o.matmul(dh2, `${p}.self_attn.o_proj.weight`);
-    const heads5 = (rows: string) =>
-      o.reshape(toHeads(o, rows, heads, headDim), g.int64([0, kvHeads, groups, -1, headDim]));
-    const dAttended = heads5(dMerged);
+    const dAttended = o.reshape(
+      toHeads(o, dMerged, heads, headDim),
+      g.int64([0, kvHeads, groups, -1, headDim]),
+    );
     const probs = s(`${p}.probs`);
     const dProbs = o.matmul(dAttended, o.transpose(s(`${p}.v5`), [0, 1, 2, 4, 3]));
-    // A^T B as (B^T A)^T: the transposes are of [T, hd] tensors, never of a [T, T] one.
-    const t5 = (x: string) => o.transpose(x, [0, 1, 2, 4, 3]);
-    const transposedProduct = (a: string, b: string) => t5(o.matmul(t5(b), a));
-    const dV = o.sumAxes(transposedProduct(probs, dAttended), [2], 0);
-    // scores = (q / sqrt(hd)) k^T + bias, with qg the scaled q: d qg = dS k, d k = dS^T qg, d q = d qg / sqrt(hd).
-    // Softmax: dS = P (dP - rowsum(dP P)), and rowsum(dP P) = rowsum(dO O) with O = P V the attention
-    // output: a [T, hd] product instead of a [T, T] one.
-    const rowSums = o.sumAxes(o.mul(dAttended, heads5(s(`${p}.attended`))), [-1], 1);
-    const dScores = breakRule === "softmax" ? o.mul(probs, dProbs) : o.mul(probs, o.sub(dProbs, rowSums));
-    const dQGrouped = o.mul(o.matmul(dScores, s(`${p}.k5`)), scale);
-    const dK = o.sumAxes(transposedProduct(dScores, s(`${p}.qg`)), [2], 0);
+    const dV = o.sumAxes(o.matmul(o.transpose(probs, [0, 1, 2, 4, 3]), dAttended), [2], 0);
+    const dScores = o.mul(
+      breakRule === "softmax"
+        ? o.mul(probs, dProbs)
+        : o.mul(probs, o.sub(dProbs, o.sumAxes(o.mul(dProbs, probs), [-1], 1))),
+      scale,
+    );
+    const dQGrouped = o.matmul(dScores, s(`${p}.k5`));
+    const dK = o.sumAxes(o.matmul(o.transpose(dScores, [0, 1, 2, 4, 3]), s(`${p}.qg`)), [2], 0);
     const dQ = toRows(o, ropeBack(o.reshape(dQGrouped, g.int64([0, heads, -1, headDim]))), heads, headDim);
     const dKRows = toRows(o, ropeBack(dK), kvHeads, headDim);
     const dVRows = toRows(o, dV, kvHeads, headDim);
