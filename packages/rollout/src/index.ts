@@ -10,7 +10,7 @@ export { ChatTemplateError, ModelDirectoryError, PolicyInputError, PromptBudgetE
 export { generateGroups } from "./generate.js";
 export { buildLlamaOnnx, buildLlamaSharedPrefixOnnx, LLAMA_ONNX_OPSET } from "./llama-onnx-graph.js";
 export { LlamaWeightError, llamaReferenceForward } from "./llama-reference.js";
-export { type BackwardRule, buildLlamaTrainingGraphs } from "./llama-train-graph.js";
+export { type BackwardRule, buildLlamaTrainingGraphs, EMBEDDING_ROWS_GRAD } from "./llama-train-graph.js";
 export { logSoftmax } from "./log-softmax.js";
 export {
   CHAT_TEMPLATE,

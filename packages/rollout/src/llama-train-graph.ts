@@ -6,11 +6,13 @@ import { headDimOf } from "./rope.js";
 /**
  * A backward rule a test may break on purpose (`breakRule`) to show that the gradient tests catch it:
  * RMSNorm without its mean term, SiLU without its sigmoid-derivative term, softmax without the
- * subtracted row sum, RoPE's inverse rotation with the wrong sign, embedding rows overwritten instead of
- * summed when a token repeats, head-row gradients overwritten instead of summed when a shared prompt's
- * last position is scored for several responses.
+ * subtracted row sum, RoPE's inverse rotation with the wrong sign, and (applied by the engine that adds
+ * `grad.embedding_rows` into the table) embedding rows overwritten instead of summed when a token repeats.
  */
-export type BackwardRule = "rmsnorm" | "silu" | "softmax" | "rope" | "embedding" | "head-rows";
+export type BackwardRule = "rmsnorm" | "silu" | "softmax" | "rope" | "embedding";
+
+/** The backward graph's output holding d loss / d (embedding row of each input position), [B*T, d]. */
+export const EMBEDDING_ROWS_GRAD = "grad.embedding_rows";
 
 export interface TrainingGraphOptions {
   /** Test only: emit this backward rule wrongly (see {@link BackwardRule}). */
@@ -25,12 +27,17 @@ export interface TrainingGraphOptions {
  *   [B or 1, 1, T, hd] (rollout's `ropeTables` at each column's position), `attention_bias`
  *   [B or 1, 1, 1, T, T] (0 where a query may see a key, -1e9 elsewhere: causal, or blocks of responses
  *   sharing a prompt), `head_rows` int64 [M] (flat indices b*T + t of the positions whose next token is
- *   scored; one may repeat) and `targets` int64 [M]; outputs `logprobs` [M] and `entropy` [M]. The output
+ *   scored, each once) and `targets` int64 [M]; outputs `logprobs` [M] and `entropy` [M]. The output
  *   head runs on the M rows only.
  * - `forward`: the same, plus every activation the backward pass needs as `saved.*` outputs.
  * - `backward`: inputs the weights, `input_ids`, `rope_cos`, `rope_sin`, `head_rows`, `targets`, the
  *   `saved.*` tensors and `grad_logprobs` [M] (d loss / d logprob); outputs `grad.<weight name>` for every
- *   weight: the hand-derived reverse pass of the forward graph, op by op.
+ *   weight but the embedding table, and `grad.embedding_rows` [B*T, d], the gradient of each position's
+ *   embedding row, which the caller adds into row `input_ids[i]` of the table's gradient (for a tied head,
+ *   `grad.model.embed_tokens.weight` is the head's part, to add them to). The hand-derived reverse pass of
+ *   the forward graph, op by op. The rows are not summed in the graph because ONNX Runtime's CPU ScatterND
+ *   with `reduction=add` races across threads when indices repeat (tokens do): at 2 threads and 7680 rows
+ *   it lost updates, the table's gradient off by 34% and different each run.
  */
 export interface LlamaTrainingGraphs {
   score: Uint8Array;
@@ -81,7 +88,12 @@ export function buildLlamaTrainingGraphs(
     backward: backward.encode(
       "llama_backward",
       [...weightInputs, ...dataInputs, valueInfo("grad_logprobs", F, ["rows"]), ...savedInfo],
-      weightShapes.map(([name, dims]) => valueInfo(`grad.${name}`, F, dims)),
+      [
+        ...weightShapes
+          .filter(([name]) => config.tie_word_embeddings || name !== "model.embed_tokens.weight")
+          .map(([name, dims]) => valueInfo(`grad.${name}`, F, dims)),
+        valueInfo(EMBEDDING_ROWS_GRAD, F, ["positions", config.hidden_size]),
+      ],
     ),
     savedNames: saved,
     weightShapes,
@@ -212,7 +224,7 @@ function emitForward(g: GraphBuilder, config: LlamaConfig, saved: string[] | nul
 
 function emitBackward(g: GraphBuilder, config: LlamaConfig, breakRule: BackwardRule | undefined): void {
   const o = new Ops(g, config);
-  const { d, heads, kvHeads, groups, headDim, vocab } = dims(config);
+  const { heads, kvHeads, groups, headDim, vocab } = dims(config);
   const s = (name: string) => `saved.${name}`;
   /** RMSNorm y = (x r) w: dw = sum_rows dy n, dx = r (dn - n mean(dn n)) with dn = dy w. */
   const rmsBack = (dy: string, name: string): { dx: string; dw: string } => {
@@ -242,15 +254,11 @@ function emitBackward(g: GraphBuilder, config: LlamaConfig, breakRule: BackwardR
     },
   );
   const dLogits = o.mul(o.op("Unsqueeze", ["grad_logprobs", g.int64([1])]), o.sub(onehot, s("head.probs")));
-  const dHead = o.weightGrad(dLogits, s("head.rows"), tied ? undefined : "grad.lm_head.weight");
+  // A tied head's part of the table's gradient (the rows are added by the caller).
+  o.weightGrad(dLogits, s("head.rows"), tied ? "grad.model.embed_tokens.weight" : "grad.lm_head.weight");
   const dRows = o.matmul(dLogits, head);
   const zeros = o.op("ConstantOfShape", [o.op("Shape", [s("model.norm.weight.n")])]);
-  // A shared prompt's last position is a head row once per group member: its gradients add up.
-  const dNormed = g.op(
-    "ScatterND",
-    [zeros, o.op("Unsqueeze", ["head_rows", g.int64([1])]), dRows],
-    breakRule === "head-rows" ? {} : { reduction: { string: "add" } },
-  );
+  const dNormed = o.op("ScatterND", [zeros, o.op("Unsqueeze", ["head_rows", g.int64([1])]), dRows]);
   let dh = rmsBack(dNormed, "model.norm.weight").dx;
 
   for (let layer = config.num_hidden_layers - 1; layer >= 0; layer--) {
@@ -301,14 +309,6 @@ function emitBackward(g: GraphBuilder, config: LlamaConfig, breakRule: BackwardR
     );
     dh = o.add(dh2, rmsBack(dx, `${p}.input_layernorm.weight`).dx);
   }
-  // Embedding rows: a token seen several times sums its rows' gradients.
-  const embedZeros = o.op("ConstantOfShape", [g.int64([vocab, d])]);
-  const ids = o.op("Unsqueeze", [o.reshape("input_ids", g.int64([-1])), g.int64([1])]);
-  const dEmbed = g.op(
-    "ScatterND",
-    [embedZeros, ids, dh],
-    breakRule === "embedding" ? {} : { reduction: { string: "add" } },
-    tied ? undefined : "grad.model.embed_tokens.weight",
-  );
-  if (tied) o.add(dEmbed, dHead, "grad.model.embed_tokens.weight");
+  // Embedding rows: summed into the table by the caller (see EMBEDDING_ROWS_GRAD).
+  o.op("Identity", [dh], {}, EMBEDDING_ROWS_GRAD);
 }

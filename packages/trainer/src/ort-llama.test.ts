@@ -242,8 +242,32 @@ describe("OrtLlama gradients on the default model", () => {
   }, 60_000);
 });
 
+describe("OrtLlama gradients are the same from run to run", () => {
+  it("on a batch large enough for ONNX Runtime to split its ops across threads (4 x 1200-1900 tokens, default model)", async () => {
+    const seqs = sequences(DEFAULT_MODEL_CONFIG.vocab_size, [
+      [1000, 200],
+      [1000, 437],
+      [1000, 674],
+      [1000, 911],
+    ]);
+    const engine = await OrtLlama.create(DEFAULT_MODEL_CONFIG, initWeights(DEFAULT_MODEL_CONFIG, 1), {
+      threads: 2,
+    });
+    try {
+      const runs = [];
+      for (let r = 0; r < 3; r++) runs.push(await (await engine.gradientPass(seqs)).backward(upstream(seqs)));
+      const [first, ...others] = runs as [Map<string, Float32Array>, ...Array<Map<string, Float32Array>>];
+      for (const other of others)
+        for (const [name, g] of first)
+          expect([name, other.get(name)?.every((v, i) => v === g[i])]).toEqual([name, true]);
+    } finally {
+      await engine.dispose();
+    }
+  }, 60_000);
+});
+
 describe("a broken backward rule fails the comparison", () => {
-  for (const rule of ["rmsnorm", "silu", "softmax", "rope", "embedding", "head-rows"] as const) {
+  for (const rule of ["rmsnorm", "silu", "softmax", "rope", "embedding"] as const) {
     it(`breakRule ${rule}: some tensor's error exceeds the tolerance 100-fold`, async () => {
       const weights = initWeights(small, 5, 0.3);
       const seqs = groupedSequences(small.vocab_size);

@@ -1,4 +1,4 @@
-import { type BackwardRule, buildLlamaTrainingGraphs, ropeTables } from "@swerl/rollout";
+import { type BackwardRule, buildLlamaTrainingGraphs, EMBEDDING_ROWS_GRAD, ropeTables } from "@swerl/rollout";
 import type { LlamaConfig } from "@swerl/schema";
 import ort from "onnxruntime-node";
 import { z } from "zod";
@@ -33,6 +33,8 @@ export const OrtEngineConfig = z.strictObject({
 });
 export type OrtEngineConfigInput = z.input<typeof OrtEngineConfig>;
 
+const EMBED = "model.embed_tokens.weight";
+
 interface MicroBatch {
   /** Per sequence of the micro-batch, its index, its first row in the M head rows and its response length. */
   spans: Array<{ index: number; start: number; length: number }>;
@@ -56,6 +58,7 @@ export class OrtLlama implements TrainingEngine {
   readonly #backward: ort.InferenceSession;
   readonly #savedNames: string[];
   readonly #weightShapes: Array<[string, number[]]>;
+  readonly #breakRule: BackwardRule | undefined;
   /** Causal tables of plain micro-batches, by padded length: broadcast over the batch. */
   readonly #tables = new Map<number, { cos: ort.Tensor; sin: ort.Tensor; bias: ort.Tensor }>();
   #fullRope: { cos: Float32Array; sin: Float32Array } | undefined;
@@ -67,6 +70,7 @@ export class OrtLlama implements TrainingEngine {
     sessions: [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession],
     savedNames: string[],
     weightShapes: Array<[string, number[]]>,
+    breakRule: BackwardRule | undefined,
   ) {
     this.config = config;
     this.weights = weights;
@@ -74,6 +78,7 @@ export class OrtLlama implements TrainingEngine {
     [this.#score, this.#forward, this.#backward] = sessions;
     this.#savedNames = savedNames;
     this.#weightShapes = weightShapes;
+    this.#breakRule = breakRule;
   }
 
   static async create(
@@ -102,7 +107,7 @@ export class OrtLlama implements TrainingEngine {
         ort.InferenceSession.create(bytes, sessionOptions),
       ),
     )) as [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession];
-    return new OrtLlama(config, weights, parsed, sessions, graphs.savedNames, graphs.weightShapes);
+    return new OrtLlama(config, weights, parsed, sessions, graphs.savedNames, graphs.weightShapes, breakRule);
   }
 
   /** Weights are read at every run: nothing to do (kept for the TrainingEngine contract). */
@@ -271,16 +276,39 @@ export class OrtLlama implements TrainingEngine {
             ...(saved[k] as Record<string, ort.Tensor>),
             grad_logprobs: new ort.Tensor("float32", grad, [rows]),
           });
-          for (const [name] of this.#weightShapes) {
-            const g = out[`grad.${name}`]?.data as Float32Array;
-            const sum = total.get(name);
-            if (!sum) total.set(name, Float32Array.from(g));
-            else for (let j = 0; j < g.length; j++) sum[j] = (sum[j] as number) + (g[j] as number);
+          for (const [name, shape] of this.#weightShapes) {
+            const g = out[`grad.${name}`]?.data as Float32Array | undefined;
+            let sum = total.get(name);
+            if (!sum) {
+              sum = new Float32Array(shape.reduce((a, b) => a * b, 1));
+              total.set(name, sum);
+            }
+            if (g) for (let j = 0; j < g.length; j++) sum[j] = (sum[j] as number) + (g[j] as number);
           }
+          this.#addEmbeddingRows(
+            total.get(EMBED) as Float32Array,
+            out[EMBEDDING_ROWS_GRAD]?.data as Float32Array,
+            feeds.input_ids?.data as BigInt64Array,
+          );
         }
         return total;
       },
     };
+  }
+
+  /**
+   * Adds each position's embedding-row gradient into its token's row of the table's gradient, in
+   * position order (deterministic; ONNX Runtime's ScatterND with reduction=add races across threads).
+   */
+  #addEmbeddingRows(table: Float32Array, rows: Float32Array, ids: BigInt64Array): void {
+    const d = this.config.hidden_size;
+    const overwrite = this.#breakRule === "embedding";
+    for (let position = 0; position < ids.length; position++) {
+      const base = Number(ids[position]) * d;
+      const from = position * d;
+      for (let j = 0; j < d; j++)
+        table[base + j] = (overwrite ? 0 : (table[base + j] as number)) + (rows[from + j] as number);
+    }
   }
 
   async dispose(): Promise<void> {

@@ -9,16 +9,16 @@ const group = [
 ];
 
 describe("packRows", () => {
-  it("puts a shared prompt once, then each response but its last token at its own positions", () => {
+  it("puts a shared prompt once, then per response its last prompt token and the response but its last token", () => {
     const [shared, lone] = packRows(group, true);
     expect(shared).toEqual({
       members: [0, 2],
-      tokenIds: [10, 11, 12, 20, 21],
-      positions: [0, 1, 2, 3, 4],
-      blocks: [0, 0, 0, 1, 1],
+      tokenIds: [10, 11, 12, 20, 21, 12],
+      positions: [0, 1, 2, 3, 4, 2],
+      blocks: [0, 0, 1, 1, 1, 2],
       heads: [
         { columns: [2, 3, 4], targets: [20, 21, 22] },
-        { columns: [2], targets: [30] },
+        { columns: [5], targets: [30] },
       ],
     });
     expect(lone).toEqual({
@@ -43,13 +43,22 @@ describe("packRows", () => {
       true,
     )[0];
     if (!row) throw new Error("no row");
-    expect(row.blocks).toEqual([0, 0, 1, 1, 2, 2]);
-    const length = 7;
+    expect(row.blocks).toEqual([0, 1, 1, 1, 2, 2, 2]);
+    const length = 8;
     const bias = new Float32Array(length * length);
     attentionBias(row, length, bias, 0);
     const seen = Array.from({ length }, (_, q) =>
       Array.from({ length }, (_, k) => (bias[q * length + k] === 0 ? 1 : 0)).join(""),
     );
-    expect(seen).toEqual(["1000000", "1100000", "1110000", "1111000", "1100100", "1100110", "1111111"]);
+    expect(seen).toEqual([
+      "10000000",
+      "11000000",
+      "11100000",
+      "11110000",
+      "10001000",
+      "10001100",
+      "10001110",
+      "11111111",
+    ]);
   });
 });

@@ -3,10 +3,10 @@ import type { ResponseSequence } from "./training-engine.js";
 /**
  * One row of a training micro-batch. A sequence alone is its tokens but the last (the last is only a
  * target). A group of sequences with the same prompt (GRPO's G samples of one prompt) shares it: the
- * prompt's columns once, then each member's response but its last token, each response a block that sees
- * the prompt and its own earlier columns only, at the positions it would have alone. Every member's
- * first response token is scored from the prompt's last column, so that column is a head row once per
- * member.
+ * prompt's columns but its last once, then per member a block of the prompt's last token and the
+ * response but its last token, each block seeing the shared columns and its own earlier columns only, at
+ * the positions it would have alone. Every column of a block is a head row, so no column is scored twice
+ * (the backward pass scatters head-row gradients without summing).
  */
 export interface PackedRow {
   /** Indices of the sequences in this row, in the order their head rows come. */
@@ -46,16 +46,16 @@ function shared(indices: number[], sequences: readonly ResponseSequence[]): Pack
   const p = first.promptLength;
   const row: PackedRow = {
     members: indices,
-    tokenIds: first.tokenIds.slice(0, p),
-    positions: Array.from({ length: p }, (_, t) => t),
-    blocks: new Array<number>(p).fill(0),
+    tokenIds: first.tokenIds.slice(0, p - 1),
+    positions: Array.from({ length: p - 1 }, (_, t) => t),
+    blocks: new Array<number>(p - 1).fill(0),
     heads: [],
   };
   indices.forEach((index, k) => {
     const s = sequences[index] as ResponseSequence;
-    const columns = [p - 1];
-    const targets = [s.tokenIds[p] as number];
-    for (let t = p; t < s.tokenIds.length - 1; t++) {
+    const columns: number[] = [];
+    const targets: number[] = [];
+    for (let t = p - 1; t < s.tokenIds.length - 1; t++) {
       columns.push(row.tokenIds.length);
       row.tokenIds.push(s.tokenIds[t] as number);
       row.positions.push(t);
