@@ -135,7 +135,8 @@ for (let r = 0; r < 20; r++) {
 const peak = (2 * n ** 3) / best;
 await matmul.release();
 
-// FLOPs the ORT updates execute: packed, one row per group (prompt + each response but its last token).
+// FLOPs the ORT updates execute: packed, one row per group (the prompt but its last token, then per
+// response that token and the response but its last).
 const { hidden_size: h, intermediate_size: f, vocab_size: v, num_hidden_layers: layers } = config;
 const headDim = h / config.num_attention_heads;
 const kv = headDim * config.num_key_value_heads;
@@ -148,7 +149,7 @@ const updateFlops = (count: number, columns: number) => {
   const forward = 2 * layerParams * padded * count + attention + 2 * v * h * headRows;
   return 3 * forward + forward;
 };
-const achieved = updateFlops(prompts, promptLength + group * (responseLength - 1)) / ortSeconds;
+const achieved = updateFlops(prompts, promptLength - 1 + group * responseLength) / ortSeconds;
 const unpackedAchieved = updateFlops(sequences.length, promptLength + responseLength - 1) / unpackedSeconds;
 console.log(
   `GRPO update, default model, ${prompts} prompts of ${promptLength} tokens x ${group} responses of ${responseLength}, KL on: ORT ${(ortSeconds * 1000).toFixed(0)} ms (prompts shared), ORT ${(unpackedSeconds * 1000).toFixed(0)} ms (one row per sequence), jax-js ${(jaxSeconds * 1000).toFixed(0)} ms`,
