@@ -277,13 +277,18 @@ export class OrtLlama implements TrainingEngine {
             grad_logprobs: new ort.Tensor("float32", grad, [rows]),
           });
           for (const [name, shape] of this.#weightShapes) {
-            const g = out[`grad.${name}`]?.data as Float32Array | undefined;
             let sum = total.get(name);
             if (!sum) {
               sum = new Float32Array(shape.reduce((a, b) => a * b, 1));
               total.set(name, sum);
             }
-            if (g) for (let j = 0; j < g.length; j++) sum[j] = (sum[j] as number) + (g[j] as number);
+            const g = out[`grad.${name}`]?.data as Float32Array | undefined;
+            if (!g) {
+              // An untied table's gradient is only its rows, added below.
+              if (name === EMBED && !this.config.tie_word_embeddings) continue;
+              throw new ModelWeightsError(name, "the backward graph returned no gradient for it");
+            }
+            for (let j = 0; j < g.length; j++) sum[j] = (sum[j] as number) + (g[j] as number);
           }
           this.#addEmbeddingRows(
             total.get(EMBED) as Float32Array,

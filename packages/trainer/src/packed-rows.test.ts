@@ -25,7 +25,7 @@ describe("packRows", () => {
       members: [1],
       tokenIds: [99],
       positions: [0],
-      blocks: [0],
+      blocks: [1],
       heads: [{ columns: [0], targets: [98] }],
     });
   });

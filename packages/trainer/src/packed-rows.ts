@@ -15,7 +15,7 @@ export interface PackedRow {
   tokenIds: number[];
   /** RoPE position of each column (its position in its own sequence). */
   positions: number[];
-  /** Per column, 0 for the prompt (or a lone sequence), k for the k-th member's response block. */
+  /** Per column, 0 for the shared prompt columns, k for the k-th member's block. */
   blocks: number[];
   /** Per member, the columns whose next token it scores and those tokens. */
   heads: Array<{ columns: number[]; targets: number[] }>;
@@ -24,24 +24,8 @@ export interface PackedRow {
 /** Whether a row shares a prompt (its attention is not plain causal). */
 export const isShared = (row: PackedRow): boolean => row.members.length > 1;
 
-function lone(index: number, s: ResponseSequence): PackedRow {
-  const columns: number[] = [];
-  const targets: number[] = [];
-  for (let t = s.promptLength - 1; t < s.tokenIds.length - 1; t++) {
-    columns.push(t);
-    targets.push(s.tokenIds[t + 1] as number);
-  }
-  const length = s.tokenIds.length - 1;
-  return {
-    members: [index],
-    tokenIds: s.tokenIds.slice(0, length),
-    positions: Array.from({ length }, (_, t) => t),
-    blocks: new Array<number>(length).fill(0),
-    heads: [{ columns, targets }],
-  };
-}
-
-function shared(indices: number[], sequences: readonly ResponseSequence[]): PackedRow {
+/** The row of sequences with one prompt (one sequence: plain causal, as its blocks see all earlier columns). */
+function packGroup(indices: number[], sequences: readonly ResponseSequence[]): PackedRow {
   const first = sequences[indices[0] as number] as ResponseSequence;
   const p = first.promptLength;
   const row: PackedRow = {
@@ -72,7 +56,7 @@ function shared(indices: number[], sequences: readonly ResponseSequence[]): Pack
  * one row (in order of first appearance); otherwise, and for a prompt seen once, one row per sequence.
  */
 export function packRows(sequences: readonly ResponseSequence[], sharePrompts: boolean): PackedRow[] {
-  if (!sharePrompts) return sequences.map((s, i) => lone(i, s));
+  if (!sharePrompts) return sequences.map((_, i) => packGroup([i], sequences));
   const groups = new Map<string, number[]>();
   sequences.forEach((s, i) => {
     const key = s.tokenIds.slice(0, s.promptLength).join(",");
@@ -80,11 +64,7 @@ export function packRows(sequences: readonly ResponseSequence[], sharePrompts: b
     if (group) group.push(i);
     else groups.set(key, [i]);
   });
-  return [...groups.values()].map((indices) =>
-    indices.length === 1
-      ? lone(indices[0] as number, sequences[indices[0] as number] as ResponseSequence)
-      : shared(indices, sequences),
-  );
+  return [...groups.values()].map((indices) => packGroup(indices, sequences));
 }
 
 /**
