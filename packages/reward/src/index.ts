@@ -19,7 +19,6 @@ export {
   type RewardRequest,
   type ScoreAllOptions,
   type ScoredRequest,
-  scoreBatch,
 } from "./reward-pool.js";
 export {
   RewardServerConfig,
@@ -28,6 +27,7 @@ export {
   type RunningRewardServer,
   startRewardServer,
 } from "./reward-server.js";
+export { scoreBatch } from "./score-batch.js";
 export { applySearchReplace, extractThoughtSolution, parseSearchReplace } from "./search-replace.js";
 export { SequenceMatcher } from "./sequence-matcher.js";
 export { calculateRewardUnidiff, fileLevelDiff } from "./unidiff-reward.js";

@@ -21,6 +21,14 @@ export interface ScoreAllOptions {
    * reported as "timeout" when the signal's reason is a `TimeoutError` (a deadline), else as an error "cancelled".
    */
   signal?: AbortSignal;
+  /**
+   * Keep the requests' instances past this call: a later call whose requests carry the same
+   * `codeContext` and `oracleNewContent` objects reuses them, so workers that hold the instance are sent
+   * only the response and reuse the oracle's patch. Each worker keeps its 64 most recently used
+   * instances. For callers that see one instance over many calls, as the reward server does when an RL
+   * engine posts each sample of a prompt alone; the objects must not change afterwards.
+   */
+  keepInstances?: boolean;
 }
 
 /** The outcome for one request: scored, timed out (reported, never silently zeroed), or failed. */
@@ -46,8 +54,8 @@ export interface RewardPoolOptions {
    */
   slowAfterSeconds?: number;
   /**
-   * While responses wait for a worker, one that has run this long (default 0.05 s, far above a typical
-   * response's few milliseconds) moves to the slow lane at once, so that the waiting ones are not held
+   * While responses wait for a worker, one that has run this long (default 0.01 s of its thread's CPU
+   * time, far above a typical response's 1-3 ms) moves to the slow lane at once, so that the waiting ones are not held
    * up by it for `slowAfterSeconds`.
    */
   yieldAfterSeconds?: number;

@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { setPriority } from "node:os";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { FLAG_SLOTS } from "./interrupt.js";
 import type { RewardDetail, RewardRequest, ScoredRequest, WorkerJob } from "./pool-types.js";
 import type { SearchReplaceReward } from "./reward.js";
 
@@ -15,12 +15,14 @@ export interface WorkerReply {
   error?: string;
   /** The job stopped because the pool asked (see interrupt.ts). */
   interrupted?: true;
+  /** It stopped on its own: it used its yield budget while responses waited. */
+  yielded?: true;
 }
 
 /** A scoring worker thread and the shared flag that interrupts its job. */
 export interface PoolThread {
   worker: Worker;
-  /** One Int32 slot shared with the worker: the interrupt value of the job to stop (0: none). */
+  /** Shared with the worker: the interrupt value of the job to stop (0: none) and its yield budget. */
   flag: Int32Array;
 }
 
@@ -43,10 +45,16 @@ export function workerEntry(): { url: URL; execArgv: string[] } {
   return { url: new URL(`./score-worker${ext === ".cjs" ? ".cjs" : ".js"}`, import.meta.url), execArgv: [] };
 }
 
-/** Starts a scoring worker thread (unref'd: an idle pool does not keep the process alive). */
-export function startThread(entry: { url: URL; execArgv: string[] }): PoolThread {
-  const interrupt = new SharedArrayBuffer(4);
-  const worker = new Worker(entry.url, { execArgv: entry.execArgv, workerData: { interrupt } });
+/**
+ * Starts a scoring worker thread (unref'd: an idle pool does not keep the process alive); `waiting` is
+ * the pool's shared count of responses waiting for a regular worker.
+ */
+export function startThread(entry: { url: URL; execArgv: string[] }, waiting: Int32Array): PoolThread {
+  const interrupt = new SharedArrayBuffer(4 * FLAG_SLOTS);
+  const worker = new Worker(entry.url, {
+    execArgv: entry.execArgv,
+    workerData: { interrupt, waiting: waiting.buffer },
+  });
   worker.unref();
   return { worker, flag: new Int32Array(interrupt) };
 }
@@ -59,20 +67,6 @@ export function deprioritize(tid: number | undefined): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/**
- * A thread's CPU time so far in ms, from Linux's /proc/<pid>/task/<tid>/schedstat (nanoseconds on a CPU);
- * undefined elsewhere.
- */
-export function threadCpuMs(tid: number | undefined): number | undefined {
-  if (tid === undefined) return undefined;
-  try {
-    const ns = Number(readFileSync(`/proc/${process.pid}/task/${tid}/schedstat`, "latin1").split(" ")[0]);
-    return Number.isFinite(ns) ? ns / 1e6 : undefined;
-  } catch {
-    return undefined;
   }
 }
 
@@ -155,3 +149,11 @@ export const GRACE_MS = 1500;
 
 /** Seconds since a job first started on a worker (0 before). */
 export const elapsed = (job: Job): number => (job.started ? (Date.now() - job.started) / 1000 : 0);
+
+/** The outcome of a request whose signal aborted: timed out for a deadline (a `TimeoutError`), else cancelled. */
+export function abortedOutcome(signal: AbortSignal | undefined, seconds: number): ScoredRequest {
+  const reason = signal?.reason as { name?: string } | undefined;
+  return reason?.name === "TimeoutError"
+    ? { status: "timeout", seconds }
+    : { status: "error", error: "cancelled", seconds };
+}

@@ -1,3 +1,5 @@
+import { checkInterrupt } from "./interrupt.js";
+
 /**
  * Python's `str.splitlines()`: splits on \n, \r\n, \r, \v, \f, \x1c, \x1d, \x1e, \x85, U+2028 and
  * U+2029, drops the separators, and yields no empty last line for a trailing separator.
@@ -7,6 +9,7 @@ export function splitLines(text: string): string[] {
   let start = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
+    if ((i & 0xffff) === 0) checkInterrupt();
     const c = text.charCodeAt(i);
     if (
       c === 0x0a ||

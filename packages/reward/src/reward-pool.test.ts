@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { calculateSearchReplaceReward } from "./reward.js";
-import { RewardPool, scoreBatch } from "./reward-pool.js";
+import { RewardPool } from "./reward-pool.js";
+import { scoreBatch } from "./score-batch.js";
 import { pathologicalRequest } from "./testing/pathological.js";
 
 const ctx = { "a.py": "x = 1\ny = 2\n" };
@@ -54,6 +55,28 @@ describe("RewardPool (worker threads, from TypeScript source)", () => {
     const again = await pool.scoreAll(requests.map((r) => ({ ...r, codeContext: { ...r.codeContext } })));
     expect(again.map((o) => (o.status === "scored" ? o.result : o))).toEqual(expected);
   }, 30_000);
+
+  it("keeps instances past a call when asked: a later call with the same objects sends only the responses", async () => {
+    const inst = { codeContext: { "k.py": "y = 2\n" }, oracleNewContent: { "k.py": "y = 3\n" } };
+    const requests = ["y = 3", "y = 4", "y = 5", "z"].map((r) => ({
+      ...inst,
+      output: output(r).replaceAll("a.py", "k.py"),
+    }));
+    const expected = requests.map((r) =>
+      calculateSearchReplaceReward(r.codeContext, r.oracleNewContent, r.output),
+    );
+    const one = async (i: number, keepInstances: boolean) => {
+      const [o] = await pool.scoreAll([requests[i]!], undefined, { keepInstances });
+      return o?.status === "scored" ? o.result : o;
+    };
+    const sent0 = pool.instancesSent;
+    for (const i of [0, 1, 2, 3, 0, 1]) expect(await one(i, true)).toEqual(expected[i]);
+    // at most once per worker (2 here), though each call had a single request
+    expect(pool.instancesSent - sent0).toBeLessThanOrEqual(2);
+    const sent1 = pool.instancesSent;
+    for (const i of [0, 1, 2]) expect(await one(i, false)).toEqual(expected[i]);
+    expect(pool.instancesSent - sent1).toBe(3);
+  });
 
   it("reports a pathological request as timed out and keeps scoring the rest", async () => {
     const fine = { codeContext: ctx, oracleNewContent: oracle, output: output("y = 3") };

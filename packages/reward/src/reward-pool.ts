@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
-import { interruptValue } from "./interrupt.js";
+import { InstanceIds } from "./instance-ids.js";
+import { INTERRUPT_SLOT, interruptValue, YIELD_BUDGET_SLOT } from "./interrupt.js";
 import {
   type RewardDetail,
   RewardPoolClosedError,
@@ -9,6 +10,7 @@ import {
   type ScoredRequest,
 } from "./pool-types.js";
 import {
+  abortedOutcome,
   deprioritize,
   elapsed,
   GRACE_MS,
@@ -17,10 +19,10 @@ import {
   type Lane,
   type Slot,
   startThread,
-  threadCpuMs,
   type WorkerReply,
   workerEntry,
 } from "./pool-worker.js";
+import { threadCpuMs } from "./thread-cpu.js";
 
 export type {
   RewardDetail,
@@ -53,10 +55,16 @@ export class RewardPool {
   private readonly yieldAfterMs: number;
   private nextId = 0;
   private nextInstance = 0;
+  private readonly newInstance = () => this.nextInstance++;
+  /** Ids of instances kept past their call (`keepInstances`). */
+  private readonly keptInstances = new InstanceIds(this.newInstance);
   private started = 0;
   private sent = 0;
+  private instancesCopied = 0;
   private closed = false;
   private readonly entry = workerEntry();
+  /** Shared with the workers: how many responses wait for a regular worker (they yield while any do). */
+  private readonly waiting = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(options: RewardPoolOptions = {}) {
     this.timeoutMs =
@@ -96,6 +104,16 @@ export class RewardPool {
     return this.sent;
   }
 
+  /** Times a request's instance (its code context and oracle) was copied to a worker so far. */
+  get instancesSent(): number {
+    return this.instancesCopied;
+  }
+
+  /** The Linux thread ids of the live workers, all lanes and spares (where known), for CPU accounting. */
+  get threadIds(): number[] {
+    return this.allSlots().flatMap((s) => (s.tid === undefined ? [] : [s.tid]));
+  }
+
   /** Worker threads started so far (the first ones, spares and replacements of terminated ones). */
   get workersStarted(): number {
     return this.started;
@@ -111,7 +129,7 @@ export class RewardPool {
 
   private spawn(lane: Lane): Slot {
     this.started++;
-    const thread = startThread(this.entry);
+    const thread = startThread(this.entry, this.waiting);
     const slot: Slot = {
       lane,
       thread,
@@ -126,6 +144,7 @@ export class RewardPool {
       graceTimer: null,
       dead: false,
     };
+    this.setLane(slot, lane);
     thread.worker.on("message", (message: WorkerReply) => {
       if (slot.dead) return;
       if (message.ready) {
@@ -147,7 +166,22 @@ export class RewardPool {
     return slot;
   }
 
-  /** A worker answered (scored, failed, or stopped as asked). */
+  /** Puts a slot in a lane: regular workers yield after yieldAfter, slow ones are preempted by the pool. */
+  private setLane(slot: Slot, lane: Lane): void {
+    slot.lane = lane;
+    Atomics.store(
+      slot.thread.flag,
+      YIELD_BUDGET_SLOT,
+      lane === "regular" ? Math.round(this.yieldAfterMs * 1000) : 0,
+    );
+  }
+
+  /** Tells the workers how many responses wait for a regular worker. */
+  private syncWaiting(): void {
+    Atomics.store(this.waiting, 0, this.queue.length);
+  }
+
+  /** A worker answered (scored, failed, or stopped as asked or on its own). */
   private reply(slot: Slot, message: WorkerReply): void {
     if (message.id !== slot.busy) return;
     slot.busy = null;
@@ -157,7 +191,7 @@ export class RewardPool {
     if (job && job.id === message.id && !job.done) {
       job.slot = null;
       if (message.interrupted) {
-        if (job.moving) this.toSlowLane(job);
+        if (job.moving || message.yielded) this.toSlowLane(job);
       } else if (message.error === undefined)
         this.finish(job, { status: "scored", result: message.result!, seconds: elapsed(job) });
       else this.finish(job, { status: "error", error: message.error, seconds: elapsed(job) });
@@ -214,6 +248,7 @@ export class RewardPool {
       const at = queue.indexOf(job);
       if (at >= 0) queue.splice(at, 1);
     }
+    this.syncWaiting();
     const slot = job.slot;
     job.slot = null;
     if (slot && slot.job === job) {
@@ -229,7 +264,7 @@ export class RewardPool {
   private interrupt(slot: Slot): void {
     const id = slot.busy;
     if (id === null || slot.graceTimer) return;
-    Atomics.store(slot.thread.flag, 0, interruptValue(id));
+    Atomics.store(slot.thread.flag, INTERRUPT_SLOT, interruptValue(id));
     slot.graceTimer = setTimeout(() => {
       slot.graceTimer = null;
       if (slot.busy === id) this.replaceWorker(slot);
@@ -247,7 +282,7 @@ export class RewardPool {
     const lane = slot.lane === "slow" ? this.slowSlots : this.slots;
     const index = this.spares.findIndex((s) => s.ready);
     const fresh = index >= 0 ? this.spares.splice(index, 1)[0]! : this.spawn(slot.lane);
-    fresh.lane = slot.lane;
+    this.setLane(fresh, slot.lane);
     if (fresh.lane === "slow" && fresh.ready) deprioritize(fresh.tid);
     lane[lane.indexOf(slot)] = fresh;
     this.topUpSpares();
@@ -338,20 +373,14 @@ export class RewardPool {
 
   /** Stops a job of an aborted request: dropped from its queue, or its worker stopped. */
   private cancel(job: Job): void {
-    const reason = job.signal?.reason as { name?: string } | undefined;
-    const seconds = elapsed(job);
-    this.finish(
-      job,
-      reason?.name === "TimeoutError"
-        ? { status: "timeout", seconds }
-        : { status: "error", error: "cancelled", seconds },
-    );
+    this.finish(job, abortedOutcome(job.signal, elapsed(job)));
   }
 
   /** Gives an idle slot the next job of its lane. */
   private dispatch(slot: Slot): void {
     if (slot.busy !== null || slot.dead || this.closed) return;
     const job = (slot.lane === "regular" ? this.queue : this.slowQueue).shift();
+    if (slot.lane === "regular") this.syncWaiting();
     if (!job) {
       slot.thread.worker.unref();
       return;
@@ -363,6 +392,7 @@ export class RewardPool {
     const message = jobMessage(slot.instances, job);
     slot.thread.worker.postMessage(message);
     this.sent++;
+    if (message.codeContext) this.instancesCopied++;
     if (slot.ready) this.running(slot, job);
   }
 
@@ -402,12 +432,7 @@ export class RewardPool {
         slot: null,
       };
       if (signal?.aborted) {
-        const reason = signal.reason as { name?: string } | undefined;
-        resolve(
-          reason?.name === "TimeoutError"
-            ? { status: "timeout", seconds: 0 }
-            : { status: "error", error: "cancelled", seconds: 0 },
-        );
+        resolve(abortedOutcome(signal, 0));
         return;
       }
       const onAbort = () => this.cancel(job);
@@ -417,6 +442,7 @@ export class RewardPool {
         resolve(outcome);
       };
       this.queue.push(job);
+      this.syncWaiting();
       const idle = this.slots.find((s) => s.busy === null && !s.dead);
       if (idle) this.dispatch(idle);
       else this.rebalance();
@@ -435,29 +461,17 @@ export class RewardPool {
     options: ScoreAllOptions = {},
   ): Promise<ScoredRequest[]> {
     const detail = options.detail ?? "full";
-    const ids = new Map<object, Map<object, number>>();
-    const uses = new Map<number, number>();
-    const instanceOf = requests.map((r) => {
-      let byOracle = ids.get(r.codeContext);
-      if (!byOracle) {
-        byOracle = new Map();
-        ids.set(r.codeContext, byOracle);
-      }
-      let id = byOracle.get(r.oracleNewContent);
-      if (id === undefined) {
-        id = this.nextInstance++;
-        byOracle.set(r.oracleNewContent, id);
-      }
-      uses.set(id, (uses.get(id) ?? 0) + 1);
-      return id;
-    });
+    const keep = options.keepInstances === true;
+    const { ids: instanceOf, uses } = (keep ? this.keptInstances : new InstanceIds(this.newInstance)).of(
+      requests,
+    );
     let done = 0;
     try {
       return await Promise.all(
         requests.map((r, i) => {
-          // An instance used once gains nothing from being kept.
+          // An instance used once in a call that does not keep it gains nothing from being sent apart.
           const id = instanceOf[i]!;
-          return this.enqueue(r, uses.get(id)! > 1 ? id : undefined, detail, options.signal).then(
+          return this.enqueue(r, keep || uses.get(id)! > 1 ? id : undefined, detail, options.signal).then(
             (outcome) => {
               done++;
               onProgress?.(done, requests.length, outcome);
@@ -467,7 +481,7 @@ export class RewardPool {
         }),
       );
     } finally {
-      if (!this.closed) this.forget([...uses.keys()]);
+      if (!this.closed && !keep) this.forget([...uses.keys()]);
     }
   }
 
@@ -478,23 +492,5 @@ export class RewardPool {
       if (job) this.finish(job, { status: "error", error: "reward pool closed", seconds: 0 });
     for (const slot of this.allSlots()) this.clearTimers(slot);
     await Promise.all(this.allSlots().map((s) => s.thread.worker.terminate()));
-  }
-}
-
-/** Scores a batch on a temporary pool (see {@link RewardPool} for the time limit and reporting). */
-export async function scoreBatch(
-  requests: readonly RewardRequest[],
-  options: RewardPoolOptions & {
-    onProgress?: (done: number, total: number, last: ScoredRequest) => void;
-  } = {},
-): Promise<ScoredRequest[]> {
-  const pool = new RewardPool({
-    ...options,
-    workers: Math.min(options.workers ?? availableParallelism(), Math.max(1, requests.length)),
-  });
-  try {
-    return await pool.scoreAll(requests, options.onProgress);
-  } finally {
-    await pool.close();
   }
 }

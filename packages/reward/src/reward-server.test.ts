@@ -79,6 +79,25 @@ describe("reward server", () => {
     expect(grouped.rewards[5]).toBe(-1);
   });
 
+  it("parses a label sent in many requests once, and scores its samples as one instance", async () => {
+    const label = JSON.stringify({ ...instance, code_context: { "a.py": "y = 2\n\n" } });
+    const health = async () =>
+      (await (await fetch(`${server.url}/health`)).json()) as { labelsCached: number };
+    const cached0 = (await health()).labelsCached;
+    const sent0 = server.pool.instancesSent;
+    const rewards: number[] = [];
+    for (const query of [answer("y = 3"), answer("y = 4"), answer("y = 3"), "oops"]) {
+      const res = await post("/get_reward", { query: [query], prompts: [""], labels: [label] });
+      rewards.push(((await res.json()) as { rewards: number[] }).rewards[0]!);
+    }
+    expect(rewards[0]).toBe(rewards[2]);
+    expect(rewards[0]).toBeGreaterThan(rewards[1]!);
+    expect(rewards[3]).toBe(-1);
+    expect((await health()).labelsCached).toBe(cached0 + 1);
+    // sent to each of the 2 workers at most once ("oops" fails before it needs the instance: still sent)
+    expect(server.pool.instancesSent - sent0).toBeLessThanOrEqual(2);
+  });
+
   it("accepts labels with the camelCase names of swerl RL instances on /get_reward", async () => {
     const camel = { codeContext: instance.code_context, oracleNewContent: instance.oracle_new_content };
     const res = await post("/get_reward", {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { HttpError, type HttpRequestContext, parseJsonBody, startHttpServer } from "./http-server.js";
+import { LabelCache } from "./label-cache.js";
 import { type ResponseSource, responsePart } from "./response-part.js";
 import { InstanceLabel, OpenRlhfRewardRequest, RewardInput } from "./reward-input.js";
 import { type RewardDetail, RewardPool, type RewardRequest, type ScoredRequest } from "./reward-pool.js";
@@ -14,6 +15,11 @@ export const RewardServerConfig = z.strictObject({
   slowAfterSeconds: z.number().positive().default(0.5).describe("seconds until a response is slow"),
   maxBodyMb: z.number().positive().default(64).describe("largest body accepted, MiB"),
   maxPending: z.number().int().positive().default(4096).describe("most responses waiting; beyond: 503"),
+  labelCacheMb: z
+    .number()
+    .min(0)
+    .default(256)
+    .describe("label text kept parsed, MiB: a prompt's samples sent one by one parse it once; 0: off"),
 });
 export type RewardServerConfig = z.infer<typeof RewardServerConfig>;
 export type RewardServerConfigInput = z.input<typeof RewardServerConfig>;
@@ -73,11 +79,14 @@ export async function startRewardServer(options: RewardServerOptions = {}): Prom
   });
   let pending = 0;
   const started = Date.now();
+  const labelCache = new LabelCache(Math.floor(config.labelCacheMb * 1024 * 1024));
+  const parseLabel = (text: string) => parseJsonBody(InstanceLabel, JSON.parse(text));
 
   const scoreMany = async (
     requests: RewardRequest[],
     detail: RewardDetail,
     signal: AbortSignal,
+    keepInstances = false,
   ): Promise<ScoredRequest[]> => {
     if (pending + requests.length > config.maxPending) {
       throw new HttpError(
@@ -87,7 +96,7 @@ export async function startRewardServer(options: RewardServerOptions = {}): Prom
     }
     pending += requests.length;
     try {
-      return await pool.scoreAll(requests, undefined, { detail, signal });
+      return await pool.scoreAll(requests, undefined, { detail, signal, keepInstances });
     } finally {
       pending -= requests.length;
     }
@@ -120,8 +129,8 @@ export async function startRewardServer(options: RewardServerOptions = {}): Prom
       throw new HttpError(400, `labels: expected ${rm.query.length} labels, got ${rm.labels.length}`);
     if (rm.prompts && rm.prompts.length !== rm.query.length)
       throw new HttpError(400, `prompts: expected ${rm.query.length} prompts, got ${rm.prompts.length}`);
-    // The G samples of a prompt carry the same label: parse it once, so that they share one instance
-    // (the pool sends it to each worker once and the oracle's patch is derived once).
+    // The G samples of a prompt carry the same label, in one request or (from the cache) over many: it is
+    // parsed once and they share one instance (sent to each worker once, its oracle patch derived once).
     const labels = new Map<string, InstanceLabel>();
     const sources: ResponseSource[] = [];
     const unfound: number[] = [];
@@ -130,7 +139,7 @@ export async function startRewardServer(options: RewardServerOptions = {}): Prom
       let label = labels.get(text);
       if (!label) {
         try {
-          label = parseJsonBody(InstanceLabel, JSON.parse(text));
+          label = labelCache.get(text, parseLabel);
         } catch (err) {
           throw new HttpError(400, `labels[${i}]: ${err instanceof HttpError ? err.message : "not JSON"}`);
         }
@@ -154,7 +163,9 @@ export async function startRewardServer(options: RewardServerOptions = {}): Prom
             : "no prompts were sent"
         }, and no assistant turn of a known chat template is in it; send the prompts (or "" when the query is the response alone)`,
       );
-    const outcomes = (await scoreMany(requests, "reward", ctx.signal)).map(outcomeStatus);
+    const outcomes = (await scoreMany(requests, "reward", ctx.signal, labelCache.maxChars > 0)).map(
+      outcomeStatus,
+    );
     // A response that could not be scored (time limit) counts as a format failure for training, and is reported.
     const rewards = outcomes.map((o) => o.reward ?? -1);
     const flag = (test: (i: number) => boolean) => outcomes.map((_, i) => (test(i) ? 1 : 0));
@@ -183,6 +194,7 @@ export async function startRewardServer(options: RewardServerOptions = {}): Prom
           pending,
           queued: pool.queued,
           slow: pool.slow,
+          labelsCached: labelCache.size,
           uptimeSeconds: (Date.now() - started) / 1000,
         });
         return;

@@ -1,5 +1,6 @@
 import type { RewardResult } from "@swerl/schema";
 import { FormatError } from "./format-error.js";
+import { checkInterrupt } from "./interrupt.js";
 import { splitLines } from "./python-text.js";
 import { applySearchReplace, extractThoughtSolution, parseSearchReplace } from "./search-replace.js";
 import { SequenceMatcher } from "./sequence-matcher.js";
@@ -16,12 +17,13 @@ export type ChangeSimilarity = NonNullable<RewardResult["similarities"]>[number]
  * header lines, joined by "\n". Empty when nothing changed.
  */
 export function fileChange(oldContent: string, newContent: string, context = 3): string {
-  const lines = unifiedDiff(splitLines(oldContent), splitLines(newContent), {
-    fromfile: "old",
-    tofile: "new",
-    lineterm: "",
-    n: context,
-  });
+  // Each step over a large file takes milliseconds: the reward pool may stop the response between them.
+  const oldLines = splitLines(oldContent);
+  checkInterrupt();
+  const newLines = splitLines(newContent);
+  checkInterrupt();
+  const lines = unifiedDiff(oldLines, newLines, { fromfile: "old", tofile: "new", lineterm: "", n: context });
+  checkInterrupt();
   return lines.slice(2).join("\n");
 }
 

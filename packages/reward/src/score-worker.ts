@@ -11,8 +11,9 @@ const instances = new Map<
   { codeContext: Record<string, string>; oracleNewContent: Record<string, string> }
 >();
 
-const data = workerData as { interrupt?: SharedArrayBuffer } | undefined;
-if (data?.interrupt) watchInterrupts(new Int32Array(data.interrupt));
+const data = workerData as { interrupt?: SharedArrayBuffer; waiting?: SharedArrayBuffer } | undefined;
+if (data?.interrupt)
+  watchInterrupts(new Int32Array(data.interrupt), data.waiting ? new Int32Array(data.waiting) : undefined);
 
 /** Worker thread of RewardPool: scores one response per message; stops early when the pool asks. */
 parentPort!.on("message", (message: WorkerJob | { forget: number[] }) => {
@@ -39,7 +40,8 @@ parentPort!.on("message", (message: WorkerJob | { forget: number[] }) => {
       result: detail === "reward" ? { reward: result.reward, error: result.error } : result,
     });
   } catch (err) {
-    if (err instanceof ScoringInterruptedError) parentPort!.postMessage({ id, interrupted: true });
+    if (err instanceof ScoringInterruptedError)
+      parentPort!.postMessage({ id, interrupted: true, ...(err.yielded ? { yielded: true } : {}) });
     else parentPort!.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
   }
 });

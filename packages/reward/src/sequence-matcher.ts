@@ -260,10 +260,13 @@ export class SequenceMatcher {
     let row = rowCounter + 2;
     const lengths = runLength;
     const rows = runRow;
+    // Indices walked since the last interrupt check: long rows (a common element of a long b) check sooner.
+    let walked = 0;
     for (let i = alo; i < ahi; i++, row++) {
-      if ((i & 15) === 0) {
+      if ((i & 15) === 0 || walked > 65536) {
         // Keep the row stamps consistent for the next matcher in case this one stops here.
         rowCounter = row;
+        walked = 0;
         checkInterrupt();
       }
       const id = aIds[i]!;
@@ -278,6 +281,7 @@ export class SequenceMatcher {
         if (indices[mid]! < bhi) lo = mid + 1;
         else hi = mid;
       }
+      walked += lo;
       let rowBest = 0;
       let rowBestJ = 0;
       const previous = row - 1;

@@ -1,3 +1,4 @@
+import { checkInterrupt } from "./interrupt.js";
 import { SequenceMatcher } from "./sequence-matcher.js";
 
 export interface UnifiedDiffOptions {
@@ -44,8 +45,17 @@ export function unifiedDiff(
         for (let i = i1; i < i2; i++) out.push(` ${a[i]}`);
         continue;
       }
-      if (tag === "replace" || tag === "delete") for (let i = i1; i < i2; i++) out.push(`-${a[i]}`);
-      if (tag === "replace" || tag === "insert") for (let j = j1; j < j2; j++) out.push(`+${b[j]}`);
+      // A change of many lines takes milliseconds to write out: the reward pool may stop it meanwhile.
+      if (tag === "replace" || tag === "delete")
+        for (let i = i1; i < i2; i++) {
+          if ((i & 1023) === 0) checkInterrupt();
+          out.push(`-${a[i]}`);
+        }
+      if (tag === "replace" || tag === "insert")
+        for (let j = j1; j < j2; j++) {
+          if ((j & 1023) === 0) checkInterrupt();
+          out.push(`+${b[j]}`);
+        }
     }
   }
   return out;
